@@ -1,0 +1,58 @@
+# Two commands for a fresh machine: `make demo` and `make test` (see README.md).
+# Each creates its virtual environment on first use and reinstalls only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV := .venv
+VENV2 := .venv-openai2
+PY := $(VENV)/bin/python
+PY2 := $(VENV2)/bin/python
+PIP_FLAGS := --disable-pip-version-check --quiet
+# The default environment carries the newest openai major (3.x, httpx2); the second one carries
+# openai 2.x (httpx) beside the llama-index meta-package, which pins openai<3.
+DEPS_MAIN := "openai>=3,<4" langchain-openai langchain
+DEPS_OPENAI2 := "openai>=2.45,<3" llama-index langchain
+
+.PHONY: demo test lint typecheck pytest pytest-openai2 bench record-live test-live clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install $(PIP_FLAGS) --upgrade pip
+	$(PY) -m pip install $(PIP_FLAGS) -e ".[dev,otel]" $(DEPS_MAIN)
+	touch $@
+
+$(PY2):
+	$(PYTHON) -m venv $(VENV2)
+
+$(VENV2)/.installed: pyproject.toml | $(PY2)
+	$(PY2) -m pip install $(PIP_FLAGS) --upgrade pip
+	$(PY2) -m pip install $(PIP_FLAGS) -e ".[dev]" $(DEPS_OPENAI2)
+	touch $@
+
+demo: $(VENV)/.installed
+	$(PY) demo.py
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
+
+pytest: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+pytest-openai2: $(VENV2)/.installed
+	$(PY2) -m pytest -q
+
+test: lint typecheck pytest pytest-openai2
+
+bench: $(VENV)/.installed
+	@echo "make bench: the benchmark harness is not written yet (see the performance issue)."
+
+record-live: $(VENV)/.installed
+	@echo "make record-live: live re-recording is not written yet; it needs OPENROUTER_API_KEY."
+
+clean:
+	rm -rf $(VENV) $(VENV2) .mypy_cache .ruff_cache
