@@ -1,0 +1,94 @@
+"""Where the API key, base URL and attribution headers come from.
+
+Precedence everywhere: an explicit argument, then the environment, then the default.
+The key is held as a :class:`pydantic.SecretStr` so it never shows in ``repr`` or logs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+
+from pydantic import SecretStr
+
+from openrouter_core.errors import OpenRouterError
+
+__all__ = [
+    "API_KEY_ENV",
+    "BASE_URL_ENV",
+    "DEFAULT_BASE_URL",
+    "MissingAPIKeyError",
+    "build_headers",
+    "require_api_key",
+    "resolve_api_key",
+    "resolve_base_url",
+]
+
+DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
+API_KEY_ENV = "OPENROUTER_API_KEY"
+BASE_URL_ENV = "OPENROUTER_BASE_URL"
+
+
+class MissingAPIKeyError(OpenRouterError, ValueError):
+    """No API key was given and ``OPENROUTER_API_KEY`` is not set."""
+
+    hint = (
+        "Set the OPENROUTER_API_KEY environment variable or pass api_key=...; "
+        "create a key at https://openrouter.ai/settings/keys."
+    )
+
+
+def resolve_api_key(
+    value: str | SecretStr | None, env: Iterable[str] = (API_KEY_ENV,)
+) -> SecretStr | None:
+    """Return the key from the argument or the first set environment variable, else ``None``."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if value:
+        return SecretStr(value)
+    for name in env:
+        found = os.environ.get(name)
+        if found:
+            return SecretStr(found)
+    return None
+
+
+def require_api_key(key: SecretStr | None, *, model: str | None = None) -> str:
+    """Return the plain key for the SDK, or raise :class:`MissingAPIKeyError` before any request."""
+    if key is None or not key.get_secret_value():
+        raise MissingAPIKeyError("no OpenRouter API key is configured", model=model)
+    return key.get_secret_value()
+
+
+def resolve_base_url(value: str | None, env: Iterable[str] = (BASE_URL_ENV,)) -> str:
+    """Return the base URL from the argument, the environment or the default, without a final /."""
+    if not value:
+        for name in env:
+            value = os.environ.get(name)
+            if value:
+                break
+    return (value or DEFAULT_BASE_URL).rstrip("/")
+
+
+def build_headers(
+    *,
+    app_url: str | None = None,
+    app_title: str | None = None,
+    default_headers: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Merge app attribution headers with the user's headers, case-insensitively.
+
+    ``app_url`` becomes ``HTTP-Referer``; ``app_title`` becomes both ``X-Title`` and
+    ``X-OpenRouter-Title`` (the current name; the old one is still accepted). A header the user
+    sets in ``default_headers`` under any capitalisation replaces the built-in one, so nothing
+    is sent twice.
+    """
+    merged: dict[str, tuple[str, str]] = {}
+    if app_url:
+        merged["http-referer"] = ("HTTP-Referer", app_url)
+    if app_title:
+        merged["x-title"] = ("X-Title", app_title)
+        merged["x-openrouter-title"] = ("X-OpenRouter-Title", app_title)
+    for name, value in (default_headers or {}).items():
+        merged[name.lower()] = (name, value)
+    return dict(merged.values())

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+
+import pytest
+from pydantic import SecretStr
+
+from openrouter_core.client import ClientConfig, aclose_clients, get_async_client, get_client
+from openrouter_core.settings import (
+    DEFAULT_BASE_URL,
+    MissingAPIKeyError,
+    build_headers,
+    require_api_key,
+    resolve_api_key,
+    resolve_base_url,
+)
+
+
+def test_key_from_argument_then_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert resolve_api_key(None) is None
+    monkeypatch.setenv("OPENROUTER_API_KEY", "env-key")
+    assert resolve_api_key(None).get_secret_value() == "env-key"
+    assert resolve_api_key("arg-key").get_secret_value() == "arg-key"
+    assert resolve_api_key(SecretStr("s")).get_secret_value() == "s"
+    assert "env-key" not in repr(resolve_api_key(None))
+
+
+def test_missing_key_names_the_variable() -> None:
+    with pytest.raises(MissingAPIKeyError, match="OPENROUTER_API_KEY") as info:
+        require_api_key(None, model="a/b")
+    assert isinstance(info.value, ValueError)
+    with pytest.raises(MissingAPIKeyError):
+        ClientConfig.build(api_key=None, base_url=None, timeout=None, max_retries=2)
+
+
+def test_base_url_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert resolve_base_url(None) == DEFAULT_BASE_URL
+    monkeypatch.setenv("OPENROUTER_BASE_URL", "http://127.0.0.1:9/api/v1/")
+    assert resolve_base_url(None) == "http://127.0.0.1:9/api/v1"
+    assert resolve_base_url("http://x/api/v1") == "http://x/api/v1"
+    monkeypatch.delenv("OPENROUTER_BASE_URL")
+    monkeypatch.setenv("OPENROUTER_API_BASE", "http://legacy/api/v1")
+    assert (
+        resolve_base_url(None, env=("OPENROUTER_BASE_URL", "OPENROUTER_API_BASE"))
+        == "http://legacy/api/v1"
+    )
+
+
+def test_attribution_headers_merge_case_insensitively_user_wins() -> None:
+    assert build_headers(app_url="https://a.example", app_title="App") == {
+        "HTTP-Referer": "https://a.example",
+        "X-Title": "App",
+        "X-OpenRouter-Title": "App",
+    }
+    merged = build_headers(
+        app_url="https://a.example",
+        app_title="App",
+        default_headers={"http-referer": "https://mine.example", "X-Custom": "1"},
+    )
+    assert merged == {
+        "http-referer": "https://mine.example",
+        "X-Title": "App",
+        "X-OpenRouter-Title": "App",
+        "X-Custom": "1",
+    }
+    assert build_headers() == {}
+
+
+def _config(**overrides: object) -> ClientConfig:
+    kwargs: dict = {
+        "api_key": "k",
+        "base_url": "http://127.0.0.1:1/api/v1",
+        "timeout": 5.0,
+        "max_retries": 0,
+    }
+    kwargs.update(overrides)
+    return ClientConfig.build(**kwargs)
+
+
+def test_clients_are_shared_per_configuration_and_pool_per_base_url() -> None:
+    a, b = get_client(_config()), get_client(_config())
+    assert a is b
+    other = get_client(_config(timeout=9.0, headers={"X-Title": "t"}))
+    assert other is not a
+    assert other._client is a._client  # one connection pool per base URL
+    assert a.max_retries == 0
+    assert a.timeout == 5.0
+    assert other.default_headers["X-Title"] == "t"
+
+
+def test_config_repr_hides_the_key() -> None:
+    assert "secret-value" not in repr(_config(api_key="secret-value"))
+
+
+def test_second_lookup_is_cheap() -> None:
+    config = _config()
+    get_client(config)
+    start = time.perf_counter()
+    for _ in range(1000):
+        get_client(_config())
+    per_call = (time.perf_counter() - start) / 1000
+    # Not a timing assertion on the product: a sanity bound that catches a client per call.
+    assert per_call < 0.005
+
+
+async def test_async_clients_are_per_event_loop() -> None:
+    config = _config()
+    first = get_async_client(config)
+    assert get_async_client(config) is first
+    await aclose_clients()
+    assert get_async_client(config) is not first
+    await aclose_clients()
+
+    def other_loop() -> object:
+        async def inner() -> object:
+            client = get_async_client(config)
+            await aclose_clients()
+            return client
+
+        return asyncio.run(inner())
+
+    assert await asyncio.to_thread(other_loop) is not first
+
+
+def test_core_never_imports_a_framework() -> None:
+    code = (
+        "import sys, openrouter_core, openrouter_core.transport, openrouter_core.streaming, "
+        "openrouter_core.options, openrouter_core.client, openrouter_core.testing\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('langchain_core', 'langchain', 'llama_index', "
+        "'langchain_openrouter', 'llama_index_openrouter'))\n"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
