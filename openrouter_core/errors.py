@@ -30,6 +30,7 @@ __all__ = [
     "BadRequestError",
     "ContextLengthExceededError",
     "InsufficientCreditsError",
+    "MissingAPIKeyError",
     "ModelNotFoundError",
     "ModerationError",
     "OpenRouterError",
@@ -249,6 +250,15 @@ class APIConnectionError(OpenRouterError, openai.APIConnectionError):  # type: i
     """The connection failed or was dropped before the response was complete."""
 
     hint = "Check the network and base_url; the SDK retries connection errors max_retries times."
+
+
+class MissingAPIKeyError(OpenRouterError, ValueError):
+    """No API key was given and ``OPENROUTER_API_KEY`` is not set (raised before any request)."""
+
+    hint = (
+        "Set the OPENROUTER_API_KEY environment variable or pass api_key=...; "
+        "create a key at https://openrouter.ai/settings/keys."
+    )
 
 
 _BY_STATUS: dict[int, type[OpenRouterError]] = {

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from openrouter_core.errors import OpenRouterError
+if TYPE_CHECKING:
+    from openrouter_core.errors import MissingAPIKeyError
 
 __all__ = [
     "API_KEY_ENV",
@@ -29,13 +31,14 @@ API_KEY_ENV = "OPENROUTER_API_KEY"
 BASE_URL_ENV = "OPENROUTER_BASE_URL"
 
 
-class MissingAPIKeyError(OpenRouterError, ValueError):
-    """No API key was given and ``OPENROUTER_API_KEY`` is not set."""
+def __getattr__(name: str) -> Any:
+    # MissingAPIKeyError lives with the other errors, which import the openai SDK; resolving it
+    # lazily keeps `import openrouter_core.settings` (and the framework packages) light.
+    if name == "MissingAPIKeyError":
+        from openrouter_core.errors import MissingAPIKeyError
 
-    hint = (
-        "Set the OPENROUTER_API_KEY environment variable or pass api_key=...; "
-        "create a key at https://openrouter.ai/settings/keys."
-    )
+        return MissingAPIKeyError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def resolve_api_key(
@@ -56,6 +59,8 @@ def resolve_api_key(
 def require_api_key(key: SecretStr | None, *, model: str | None = None) -> str:
     """Return the plain key for the SDK, or raise :class:`MissingAPIKeyError` before any request."""
     if key is None or not key.get_secret_value():
+        from openrouter_core.errors import MissingAPIKeyError
+
         raise MissingAPIKeyError("no OpenRouter API key is configured", model=model)
     return key.get_secret_value()
 

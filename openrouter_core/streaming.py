@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from openrouter_core import _json
-from openrouter_core.errors import APIConnectionError, error_from_payload
 from openrouter_core.usage import OpenRouterUsage, usage_from_body
 
 __all__ = ["SSEDecoder", "StreamAccumulator", "StreamDelta", "merge_reasoning_details"]
@@ -270,6 +269,8 @@ class StreamAccumulator:
             self.usage = delta.usage = usage_from_body(chunk)
         error = chunk.get("error")
         if error is not None:
+            from openrouter_core.errors import error_from_payload  # the SDK loads on first error
+
             raise error_from_payload(
                 error,
                 model=self.requested_model,
@@ -388,6 +389,8 @@ class StreamAccumulator:
                 (the connection dropped), carrying the text received so far.
             OpenRouterError: When the stream finished with ``finish_reason: "error"``.
         """
+        from openrouter_core.errors import APIConnectionError, error_from_payload
+
         if self.finish_reason == "error":
             raise error_from_payload(
                 {"message": "the provider reported an error and ended the stream"},

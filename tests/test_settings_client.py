@@ -9,9 +9,9 @@ import pytest
 from pydantic import SecretStr
 
 from openrouter_core.client import ClientConfig, aclose_clients, get_async_client, get_client
+from openrouter_core.errors import MissingAPIKeyError
 from openrouter_core.settings import (
     DEFAULT_BASE_URL,
-    MissingAPIKeyError,
     build_headers,
     require_api_key,
     resolve_api_key,
@@ -136,3 +136,18 @@ def test_core_never_imports_a_framework() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_importing_the_core_does_not_import_the_openai_sdk() -> None:
+    # The SDK takes over half a second to import; it is loaded at the first request instead.
+    code = (
+        "import sys, openrouter_core, openrouter_core.settings, openrouter_core.options, "
+        "openrouter_core.usage, openrouter_core.streaming, openrouter_core.content\n"
+        "print('openai' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    import openrouter_core
+
+    assert openrouter_core.RateLimitError.__name__ == "RateLimitError"
+    assert openrouter_core.settings.MissingAPIKeyError is MissingAPIKeyError
