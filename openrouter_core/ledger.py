@@ -44,6 +44,9 @@ if TYPE_CHECKING:
     from openrouter_core.transport import CallInfo, CallOutcome
 
 __all__ = [
+    "SOURCE_LANGCHAIN",
+    "SOURCE_LLAMAINDEX",
+    "SOURCE_OPENROUTER",
     "ModelPrices",
     "PriceSource",
     "UsageLedger",
@@ -876,10 +879,20 @@ _active: contextvars.ContextVar[tuple[_Tracker, ...]] = contextvars.ContextVar(
 _listeners: tuple[Callable[[UsageRecord], None], ...] = ()
 _registry_lock = threading.Lock()
 _observer_registered = False
-# Worst-case amounts reserved for calls in flight: id(call) -> (call, [(ledger, amount)]).
-# The CallInfo is kept so its id cannot be reused while the entry exists.
-_reservations: dict[int, tuple[object, list[tuple[UsageLedger, Decimal]]]] = {}
-_reservations_lock = threading.Lock()
+_Reserved = list[tuple[UsageLedger, Decimal]]
+# Calls sent inside a block and not ended yet: id(call) -> (call, trackers, reservations).
+# A call is accounted in the blocks active when it was sent, wherever it ends (a stream may be
+# read after its block has closed). The CallInfo is kept so its id cannot be reused meanwhile.
+_in_flight: dict[int, tuple[object, tuple[_Tracker, ...], _Reserved]] = {}
+_in_flight_lock = threading.Lock()
+# A call that never reports its end (an asyncio task cancelled mid-request) would otherwise
+# stay here forever; past this many the oldest entries are dropped and their reservations freed.
+_MAX_IN_FLIGHT = 100_000
+
+
+def _release_all(reserved: _Reserved) -> None:
+    for ledger, amount in reserved:
+        ledger._release(amount)
 
 
 def _requested_model(body: Mapping[str, Any]) -> str | None:
@@ -948,31 +961,29 @@ class _UsageObserver:
                 guards[key] = (ledger, min(limit, tracker.max_cost), prices or tracker.prices)
             else:
                 guards[key] = (tracker.ledger, tracker.max_cost, tracker.prices)
-        if not guards:
-            return
-        reserved: list[tuple[UsageLedger, Decimal]] = []
+        reserved: _Reserved = []
         for ledger, limit, prices in guards.values():
             source = prices or _price_source
             worst = worst_case_cost(call.body, source) if source is not None else None
             stopped_at = ledger._try_reserve(limit, worst)
             if stopped_at is not None:
-                for held, amount in reserved:
-                    held._release(amount)
+                _release_all(reserved)
                 raise _budget_error(stopped_at, limit, _requested_model(call.body), worst)
             if worst:
                 reserved.append((ledger, worst))
-        if reserved:
-            with _reservations_lock:
-                _reservations[id(call)] = (call, reserved)
+        with _in_flight_lock:
+            while len(_in_flight) >= _MAX_IN_FLIGHT:
+                _release_all(_in_flight.pop(next(iter(_in_flight)))[2])
+            _in_flight[id(call)] = (call, trackers, reserved)
 
     def after_call(self, call: CallInfo, outcome: CallOutcome) -> None:
-        if _reservations:
-            with _reservations_lock:
-                entry = _reservations.pop(id(call), None)
+        trackers: tuple[_Tracker, ...] = ()
+        if _in_flight:
+            with _in_flight_lock:
+                entry = _in_flight.pop(id(call), None)
             if entry is not None:
-                for ledger, amount in entry[1]:
-                    ledger._release(amount)
-        trackers = _active.get()
+                _, trackers, reserved = entry
+                _release_all(reserved)
         listeners = _listeners
         if not trackers and not listeners:
             return
@@ -1043,7 +1054,8 @@ class track_usage:  # lower case: used like a function, ``with track_usage() as 
     (a call counts in every active ledger, once per ledger) and are scoped by a context variable:
     asyncio tasks started inside a block inherit it, while other tasks and threads keep their
     own. To account for work in other threads, run it with ``contextvars.copy_context().run``
-    or enter ``track_usage(ledger=shared)`` there.
+    or enter ``track_usage(ledger=shared)`` there. A call belongs to the blocks active when it
+    was sent: a stream opened inside a block and read after it is still recorded there.
 
     Budget guard: with ``max_cost`` (USD), a request is refused with
     :class:`~openrouter_core.budget.BudgetExceededError` before it is sent once the ledger's

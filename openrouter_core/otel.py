@@ -92,8 +92,9 @@ class _Exporter:
     """Instruments created once per meter provider; called with every record."""
 
     def __init__(self, meter_provider: Any = None) -> None:
-        from opentelemetry import metrics
+        from opentelemetry import metrics, trace
 
+        self._current_span = trace.get_current_span
         provider = meter_provider if meter_provider is not None else metrics.get_meter_provider()
         meter = provider.get_meter("openrouter_core", __version__)
         self.token_usage = meter.create_histogram(
@@ -114,9 +115,7 @@ class _Exporter:
         )
 
     def __call__(self, record: UsageRecord) -> None:
-        from opentelemetry import trace
-
-        span = trace.get_current_span()
+        span = self._current_span()
         if span.is_recording():
             attrs = record_attributes(record)
             span.set_attributes(attrs)

@@ -405,3 +405,19 @@ def test_max_cost_is_validated() -> None:
         track_usage(max_cost="a lot")
     assert track_usage(max_cost=0.5).max_cost == Decimal("0.5")
     assert track_usage(max_cost="0.10").max_cost == Decimal("0.10")
+
+
+def test_a_call_belongs_to_the_block_it_was_sent_in(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    client = get_client(config)
+    before = transport.open_stream(client, chat_body(MINI, "sent before the block"))
+    with track_usage() as usage:
+        inside = transport.open_stream(client, chat_body(HAIKU, "sent inside"))
+        for _ in before:
+            pass
+    for _ in inside:
+        pass
+    (record,) = usage.records
+    assert record.requested_model == HAIKU
+    assert record.cost == openrouter_emulator.charges[1].cost
