@@ -49,14 +49,16 @@ def _undouble(value: str | None) -> str | None:
     """Undo LangChain's concatenation of a repeated string field across stream chunks.
 
     OpenRouter repeats ``model`` on its final usage chunk; merging chunks then turns
-    ``"a/b"`` into ``"a/ba/b"`` in ``response_metadata["model_name"]``.
+    ``"a/b"`` into ``"a/ba/b"`` in ``response_metadata["model_name"]``. Only model ids with an
+    author (``author/slug``) are repaired.
     """
     if not value:
         return value
     size = len(value)
     for period in range(1, size // 2 + 1):
-        if size % period == 0 and value[:period] * (size // period) == value:
-            return value[:period]
+        unit = value[:period]
+        if size % period == 0 and "/" in unit and unit * (size // period) == value:
+            return unit
     return value
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextvars
 import dataclasses
 import datetime as dt
+import functools
 import html
 import logging
 import math
@@ -85,6 +86,7 @@ _DATE_SUFFIX = re.compile(r"(?:-(?:\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{4}|\d{2}-\d{
 _TOKEN_SPLIT = re.compile(r"[-_\s]+")
 
 
+@functools.lru_cache(maxsize=1024)
 def _model_key(model: str) -> tuple[str | None, tuple[str, ...]]:
     """Reduce a model id to (author, sorted name tokens) without variant and date suffixes."""
     name = model.strip().lower().lstrip("~")
