@@ -5,7 +5,9 @@ headers, the shared pooled ``openai`` clients), :mod:`~openrouter_core.options` 
 OpenRouter request options), :mod:`~openrouter_core.usage` (tokens and exact cost),
 :mod:`~openrouter_core.errors` (typed errors), :mod:`~openrouter_core.streaming` (the stream
 accumulator), :mod:`~openrouter_core.transport` (the one request path) and
-:mod:`openrouter_core.testing` (a local emulator). Nothing here imports LangChain or LlamaIndex.
+:mod:`~openrouter_core.ledger` (``track_usage()``: one account of cost and cache tokens across
+both frameworks, with a budget guard) and :mod:`openrouter_core.testing` (a local emulator).
+Nothing here imports LangChain or LlamaIndex.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -20,6 +22,7 @@ from openrouter_core.options import (
 from openrouter_core.usage import OpenRouterUsage
 
 if TYPE_CHECKING:
+    from openrouter_core.budget import BudgetExceededError
     from openrouter_core.errors import (
         APIConnectionError,
         APIStatusError,
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
         RateLimitError,
         RequestTimeoutError,
     )
+    from openrouter_core.ledger import UsageLedger, UsageRecord, track_usage
 
 _LAZY_ERRORS = frozenset(
     {
@@ -56,6 +60,9 @@ _LAZY_ERRORS = frozenset(
     }
 )
 
+# The usage ledger is light, but it is only needed once someone tracks usage.
+_LAZY_LEDGER = frozenset({"UsageLedger", "UsageRecord", "track_usage"})
+
 
 def __getattr__(name: str) -> Any:
     # The error classes subclass the openai SDK's, and importing the SDK costs more than half a
@@ -64,6 +71,14 @@ def __getattr__(name: str) -> Any:
         from openrouter_core import errors
 
         return getattr(errors, name)
+    if name in _LAZY_LEDGER:
+        from openrouter_core import ledger
+
+        return getattr(ledger, name)
+    if name == "BudgetExceededError":
+        from openrouter_core.budget import BudgetExceededError
+
+        return BudgetExceededError
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -72,6 +87,7 @@ __all__ = [
     "APIStatusError",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetExceededError",
     "ContextLengthExceededError",
     "InsufficientCreditsError",
     "MissingAPIKeyError",
@@ -86,6 +102,9 @@ __all__ = [
     "RateLimitError",
     "ReasoningConfig",
     "RequestTimeoutError",
+    "UsageLedger",
+    "UsageRecord",
     "__version__",
     "build_extra_body",
+    "track_usage",
 ]

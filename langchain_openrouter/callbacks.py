@@ -1,0 +1,361 @@
+"""LangChain side of the shared usage ledger: a callback handler and ``get_openrouter_callback()``.
+
+:class:`OpenRouterUsageCallbackHandler` reads what any chat model reports
+(``usage_metadata`` and ``response_metadata``, or the raw ``token_usage`` that ``ChatOpenAI``
+keeps, cost included) into a :class:`~openrouter_core.ledger.UsageLedger`, so
+``ChatOpenRouter`` and ``ChatOpenAI(base_url=<OpenRouter>)`` are accounted alike.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatGeneration, LLMResult
+
+from openrouter_core.ledger import SOURCE_LANGCHAIN, UsageLedger, UsageRecord
+from openrouter_core.usage import OpenRouterUsage, parse_usage, to_decimal
+
+if TYPE_CHECKING:
+    from langchain_core.outputs import ChatGenerationChunk, Generation, GenerationChunk
+
+__all__ = ["OpenRouterUsageCallbackHandler", "get_openrouter_callback"]
+
+# Calls whose start was seen but whose end never came (abandoned streams) are forgotten past
+# this many, so a long-running handler cannot grow without bound.
+_MAX_OPEN_RUNS = 10_000
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or value is None:
+        return 0
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _undouble(value: str | None) -> str | None:
+    """Undo LangChain's concatenation of a repeated string field across stream chunks.
+
+    OpenRouter repeats ``model`` on its final usage chunk; merging chunks then turns
+    ``"a/b"`` into ``"a/ba/b"`` in ``response_metadata["model_name"]``. Only model ids with an
+    author (``author/slug``) are repaired.
+    """
+    if not value:
+        return value
+    size = len(value)
+    for period in range(1, size // 2 + 1):
+        unit = value[:period]
+        if size % period == 0 and "/" in unit and unit * (size // period) == value:
+            return unit
+    return value
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _from_usage_metadata(
+    usage_metadata: Mapping[str, Any], metadata: Mapping[str, Any]
+) -> OpenRouterUsage:
+    inputs = _mapping(usage_metadata.get("input_token_details"))
+    outputs = _mapping(usage_metadata.get("output_token_details"))
+    cost_details = _mapping(metadata.get("cost_details"))
+    input_tokens = _int(usage_metadata.get("input_tokens"))
+    output_tokens = _int(usage_metadata.get("output_tokens"))
+    byok = metadata.get("is_byok")
+    return OpenRouterUsage(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        total_tokens=_int(usage_metadata.get("total_tokens")) or input_tokens + output_tokens,
+        cached_tokens=_int(inputs.get("cache_read")),
+        cache_write_tokens=_int(inputs.get("cache_creation")),
+        reasoning_tokens=_int(outputs.get("reasoning")),
+        cost=to_decimal(metadata.get("cost")),
+        upstream_cost=to_decimal(cost_details.get("upstream_inference_cost")),
+        is_byok=byok if isinstance(byok, bool) else None,
+    )
+
+
+def usage_from_generation(
+    generation: Generation, llm_output: Mapping[str, Any] | None = None
+) -> tuple[OpenRouterUsage | None, dict[str, Any]]:
+    """Read one generation's usage and OpenRouter facts.
+
+    Token counts come from the message's ``usage_metadata``; cost, provider, id and the served
+    model from ``response_metadata``. The raw ``token_usage`` (in ``response_metadata`` or the
+    result's ``llm_output``, as ``ChatOpenAI`` keeps it) fills whatever those lack.
+
+    Returns:
+        The usage (``None`` when the generation reported none) and the facts ``model``,
+        ``provider``, ``id``.
+    """
+    message: BaseMessage | None = (
+        generation.message if isinstance(generation, ChatGeneration) else None
+    )
+    metadata: Mapping[str, Any] = _mapping(getattr(message, "response_metadata", None))
+    info = _mapping(generation.generation_info)
+    output = _mapping(llm_output)
+    raw = _mapping(metadata.get("token_usage")) or _mapping(output.get("token_usage"))
+    raw_usage = parse_usage(raw) if raw else None
+    usage_metadata = getattr(message, "usage_metadata", None)
+    usage: OpenRouterUsage | None
+    if isinstance(usage_metadata, Mapping) and usage_metadata:
+        usage = _from_usage_metadata(usage_metadata, metadata)
+        if raw_usage is not None:
+            usage = OpenRouterUsage(
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                total_tokens=usage.total_tokens,
+                cached_tokens=usage.cached_tokens or raw_usage.cached_tokens,
+                cache_write_tokens=usage.cache_write_tokens or raw_usage.cache_write_tokens,
+                reasoning_tokens=usage.reasoning_tokens or raw_usage.reasoning_tokens,
+                cost=usage.cost if usage.cost is not None else raw_usage.cost,
+                upstream_cost=usage.upstream_cost
+                if usage.upstream_cost is not None
+                else raw_usage.upstream_cost,
+                is_byok=usage.is_byok if usage.is_byok is not None else raw_usage.is_byok,
+            )
+    else:
+        usage = raw_usage
+        if usage is not None and usage.cost is None and metadata.get("cost") is not None:
+            usage = OpenRouterUsage(
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                total_tokens=usage.total_tokens,
+                cached_tokens=usage.cached_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+                reasoning_tokens=usage.reasoning_tokens,
+                cost=to_decimal(metadata.get("cost")),
+                upstream_cost=usage.upstream_cost,
+                is_byok=usage.is_byok,
+            )
+    facts = {
+        "model": _undouble(
+            _str(metadata.get("model_name"))
+            or _str(metadata.get("model"))
+            or _str(info.get("model_name"))
+            or _str(output.get("model_name"))
+        ),
+        "provider": _str(metadata.get("provider")) or _str(info.get("provider")),
+        "id": _str(metadata.get("id")) or _str(output.get("id")),
+    }
+    return usage, facts
+
+
+def _requested_model(kwargs: Mapping[str, Any]) -> str | None:
+    params = _mapping(kwargs.get("invocation_params"))
+    metadata = _mapping(kwargs.get("metadata"))
+    return (
+        _str(params.get("model"))
+        or _str(params.get("model_name"))
+        or _str(params.get("model_id"))
+        or _str(metadata.get("ls_model_name"))
+    )
+
+
+class OpenRouterUsageCallbackHandler(BaseCallbackHandler):
+    """Record every chat-model call's tokens and cost in a :class:`UsageLedger`.
+
+    Works with any chat model: ``ChatOpenRouter`` reports cost, provider and cache tokens in
+    its messages, and ``ChatOpenAI`` pointed at OpenRouter keeps the raw usage (cost included)
+    for non-streaming calls; a call that reports no cost is counted in
+    ``ledger.unknown_cost_requests``. A failed call is recorded when its error carries the
+    usage already billed (``OpenRouterError.usage``).
+
+    Pass it per call (``config={"callbacks": [handler]}``), or use
+    :func:`get_openrouter_callback` to cover every call in a block. Give it the ledger of a
+    ``track_usage()`` block to have both in one account: a call both of them see is recorded
+    once (matched by generation id).
+
+    Example:
+        .. code-block:: python
+
+            from langchain_openrouter import OpenRouterUsageCallbackHandler
+
+            handler = OpenRouterUsageCallbackHandler()
+            chat.invoke("Hello", config={"callbacks": [handler]})
+            print(handler.ledger.total_cost)
+
+    Args:
+        ledger: The ledger to record into (default: a new one).
+    """
+
+    run_inline = True
+    """Record on the calling thread, also for async calls (recording never blocks)."""
+
+    def __init__(self, ledger: UsageLedger | None = None) -> None:
+        super().__init__()
+        self.ledger = ledger if ledger is not None else UsageLedger()
+        """The ledger every call is recorded in."""
+        self._lock = threading.Lock()
+        self._runs: dict[UUID, str | None] = {}
+        self._streamed: set[UUID] = set()
+        self._outer: OpenRouterUsageCallbackHandler | None = None
+
+    def __repr__(self) -> str:
+        return f"OpenRouterUsageCallbackHandler({self.ledger!r})"
+
+    def _start(self, run_id: UUID, kwargs: Mapping[str, Any]) -> None:
+        with self._lock:
+            if len(self._runs) >= _MAX_OPEN_RUNS:
+                self._runs.pop(next(iter(self._runs)))
+            self._runs[run_id] = _requested_model(kwargs)
+
+    def _finish(self, run_id: UUID) -> tuple[str | None, bool]:
+        with self._lock:
+            streamed = run_id in self._streamed
+            self._streamed.discard(run_id)
+            return self._runs.pop(run_id, None), streamed
+
+    def _add(self, record: UsageRecord) -> None:
+        done: list[UsageLedger] = []
+        handler: OpenRouterUsageCallbackHandler | None = self
+        while handler is not None:
+            if not any(ledger is handler.ledger for ledger in done):
+                handler.ledger.add(record)
+                done.append(handler.ledger)
+            handler = handler._outer
+
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any],
+        messages: list[list[BaseMessage]],
+        *,
+        run_id: UUID,
+        **kwargs: Any,
+    ) -> None:
+        """Remember which model the call asked for."""
+        self._start(run_id, kwargs)
+
+    def on_llm_start(
+        self, serialized: dict[str, Any], prompts: list[str], *, run_id: UUID, **kwargs: Any
+    ) -> None:
+        """Remember which model the call asked for (completion-style models)."""
+        self._start(run_id, kwargs)
+
+    def on_llm_new_token(
+        self,
+        token: str | list[str | dict[str, Any]],
+        *,
+        chunk: GenerationChunk | ChatGenerationChunk | None = None,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        tags: list[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Note that the call streams."""
+        if run_id not in self._streamed:
+            with self._lock:
+                if run_id in self._runs:
+                    self._streamed.add(run_id)
+
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        """Record the call (one record per prompt; the choices of one call share its usage)."""
+        requested, streamed = self._finish(run_id)
+        for choices in response.generations:
+            if not choices:
+                continue
+            generation = next(
+                (
+                    g
+                    for g in choices
+                    if getattr(getattr(g, "message", None), "usage_metadata", None)
+                ),
+                choices[0],
+            )
+            usage, facts = usage_from_generation(generation, response.llm_output)
+            self._add(
+                UsageRecord.from_usage(
+                    usage,
+                    requested_model=requested,
+                    served_model=facts["model"],
+                    provider=facts["provider"],
+                    generation_id=facts["id"],
+                    streamed=streamed,
+                    source=SOURCE_LANGCHAIN,
+                )
+            )
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """Record a failed call when its error carries the usage already billed."""
+        requested, streamed = self._finish(run_id)
+        usage = getattr(error, "usage", None)
+        if not isinstance(usage, OpenRouterUsage):
+            return
+        self._add(
+            UsageRecord.from_usage(
+                usage,
+                requested_model=requested or _str(getattr(error, "model", None)),
+                generation_id=_str(getattr(error, "generation_id", None)),
+                streamed=streamed,
+                failed=True,
+                error_type=type(error).__name__,
+                source=SOURCE_LANGCHAIN,
+            )
+        )
+
+
+_current_handler: ContextVar[OpenRouterUsageCallbackHandler | None] = ContextVar(
+    "openrouter_usage_callback", default=None
+)
+_hook_registered = False
+_hook_lock = threading.Lock()
+
+
+def _register_hook() -> None:
+    global _hook_registered  # noqa: PLW0603 - LangChain keeps hooks forever: register once
+    if _hook_registered:
+        return
+    with _hook_lock:
+        if not _hook_registered:
+            from langchain_core.tracers.context import register_configure_hook
+
+            register_configure_hook(_current_handler, inheritable=True)
+            _hook_registered = True
+
+
+@contextmanager
+def get_openrouter_callback(
+    ledger: UsageLedger | None = None,
+) -> Iterator[OpenRouterUsageCallbackHandler]:
+    """Record every LangChain chat-model call made inside the block, without passing callbacks.
+
+    Like LangChain's ``get_openai_callback()``, for any chat model, with exact costs and cache
+    and reasoning tokens. Blocks nest: a call counts in every enclosing block's ledger. The
+    handler is scoped by a context variable, so concurrent tasks and threads see their own.
+
+    Args:
+        ledger: Record into this ledger (e.g. one from ``track_usage()``) instead of a new one.
+
+    Yields:
+        The handler; its ``ledger`` holds the account.
+
+    Example:
+        .. code-block:: python
+
+            from langchain_openrouter import get_openrouter_callback
+
+            with get_openrouter_callback() as cb:
+                chain.invoke({"topic": "bees"})
+            print(cb.ledger.summary())
+    """
+    _register_hook()
+    handler = OpenRouterUsageCallbackHandler(ledger)
+    handler._outer = _current_handler.get()
+    token = _current_handler.set(handler)
+    try:
+        yield handler
+    finally:
+        _current_handler.reset(token)

@@ -1,0 +1,248 @@
+"""LlamaIndex side of the shared usage ledger: an instrumentation event handler.
+
+:class:`OpenRouterUsageEventHandler` listens to ``LLMChatEndEvent`` and
+``LLMCompletionEndEvent`` on a dispatcher (the root one by default, which hears every LLM) and
+records each call's tokens and cost in a :class:`~openrouter_core.ledger.UsageLedger`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+from llama_index.core.instrumentation.events import BaseEvent
+from llama_index.core.instrumentation.events.llm import (
+    LLMChatEndEvent,
+    LLMChatInProgressEvent,
+    LLMChatStartEvent,
+    LLMCompletionEndEvent,
+    LLMCompletionInProgressEvent,
+    LLMCompletionStartEvent,
+)
+from llama_index_instrumentation import get_dispatcher
+from llama_index_instrumentation.dispatcher import Dispatcher
+from pydantic import Field, PrivateAttr
+
+from openrouter_core.ledger import SOURCE_LLAMAINDEX, UsageLedger, UsageRecord
+from openrouter_core.usage import OpenRouterUsage, parse_usage, to_decimal
+
+__all__ = [
+    "OpenRouterUsageEventHandler",
+    "attach_usage_handler",
+    "detach_usage_handler",
+    "get_openrouter_usage_handler",
+    "usage_from_response",
+]
+
+# Calls whose start was seen but whose end never came (abandoned streams, errors) are
+# forgotten past this many, so a long-running handler cannot grow without bound.
+_MAX_OPEN_CALLS = 10_000
+_TOKEN_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens", "cost")
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or value is None:
+        return 0
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _as_mapping(value: Any) -> Mapping[str, Any]:
+    if isinstance(value, Mapping):
+        return value
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        dumped = dump()
+        if isinstance(dumped, Mapping):
+            return dumped
+    return {}
+
+
+def usage_from_response(response: Any) -> tuple[OpenRouterUsage | None, dict[str, Any]]:
+    """Read a ``ChatResponse`` / ``CompletionResponse``'s usage and OpenRouter facts.
+
+    The ``OpenRouter`` LLM puts ``prompt_tokens``, ``completion_tokens``, ``total_tokens``,
+    ``cached_tokens``, ``cache_write_tokens``, ``reasoning_tokens``, ``cost``, ``provider``,
+    ``model`` and ``generation_id`` in ``additional_kwargs`` (of the response, or of its message
+    when a completion was turned into a chat response); other LLMs leave the raw completion in
+    ``raw``, whose ``usage`` fills whatever ``additional_kwargs`` lacks.
+
+    Returns:
+        The usage (``None`` when the response reported none) and the facts ``model``,
+        ``provider``, ``id``.
+    """
+    if response is None:
+        return None, {"model": None, "provider": None, "id": None}
+    # LlamaIndex's completion-to-chat adapters move additional_kwargs onto the message.
+    message = getattr(response, "message", None)
+    kwargs = {
+        **_as_mapping(getattr(message, "additional_kwargs", None)),
+        **_as_mapping(getattr(response, "additional_kwargs", None)),
+    }
+    raw = _as_mapping(getattr(response, "raw", None))
+    raw_usage = parse_usage(_as_mapping(raw.get("usage"))) if raw.get("usage") else None
+    usage: OpenRouterUsage | None
+    if any(kwargs.get(key) is not None for key in _TOKEN_KEYS):
+        base = raw_usage or OpenRouterUsage()
+        input_tokens = _int(kwargs.get("prompt_tokens")) or base.input_tokens
+        output_tokens = _int(kwargs.get("completion_tokens")) or base.output_tokens
+        cost = to_decimal(kwargs.get("cost"))
+        byok = kwargs.get("is_byok")
+        usage = OpenRouterUsage(
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            total_tokens=_int(kwargs.get("total_tokens")) or input_tokens + output_tokens,
+            cached_tokens=_int(kwargs.get("cached_tokens")) or base.cached_tokens,
+            cache_write_tokens=_int(kwargs.get("cache_write_tokens")) or base.cache_write_tokens,
+            reasoning_tokens=_int(kwargs.get("reasoning_tokens")) or base.reasoning_tokens,
+            cost=cost if cost is not None else base.cost,
+            upstream_cost=base.upstream_cost,
+            is_byok=byok if isinstance(byok, bool) else base.is_byok,
+        )
+    else:
+        usage = raw_usage
+    facts = {
+        "model": _str(kwargs.get("model")) or _str(raw.get("model")),
+        "provider": _str(kwargs.get("provider")) or _str(raw.get("provider")),
+        "id": _str(kwargs.get("generation_id")) or _str(raw.get("id")),
+    }
+    return usage, facts
+
+
+class OpenRouterUsageEventHandler(BaseEventHandler):
+    """Record every LlamaIndex LLM call's tokens and cost in a :class:`UsageLedger`.
+
+    Attach it to the root dispatcher (:func:`attach_usage_handler` or
+    :func:`get_openrouter_usage_handler`) to hear every LLM in the process. Calls that report
+    no cost are counted in ``ledger.unknown_cost_requests``. Give it the ledger of a
+    ``track_usage()`` block to keep one account: a call both see is recorded once (matched by
+    generation id).
+
+    Example:
+        .. code-block:: python
+
+            from llama_index_openrouter import attach_usage_handler, detach_usage_handler
+
+            handler = attach_usage_handler()
+            try:
+                llm.complete("Hello")
+            finally:
+                detach_usage_handler(handler)
+            print(handler.ledger.total_cost)
+    """
+
+    ledger: UsageLedger = Field(default_factory=UsageLedger, exclude=True)
+    """The ledger every call is recorded in."""
+
+    _requested: dict[str, str | None] = PrivateAttr(default_factory=dict)
+    _streamed: set[str] = PrivateAttr(default_factory=set)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @classmethod
+    def class_name(cls) -> str:
+        """Class name."""
+        return "OpenRouterUsageEventHandler"
+
+    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
+        """Remember each call's requested model, and record it when it ends."""
+        span = event.span_id
+        if isinstance(event, (LLMChatStartEvent, LLMCompletionStartEvent)):
+            if span is not None:
+                model = event.model_dict.get("model") or event.model_dict.get("model_name")
+                with self._lock:
+                    if len(self._requested) >= _MAX_OPEN_CALLS:
+                        self._requested.pop(next(iter(self._requested)))
+                    self._requested[span] = _str(model)
+        elif isinstance(event, (LLMChatInProgressEvent, LLMCompletionInProgressEvent)):
+            if span is not None and span not in self._streamed:
+                with self._lock:
+                    self._streamed.add(span)
+        elif isinstance(event, (LLMChatEndEvent, LLMCompletionEndEvent)):
+            requested: str | None = None
+            streamed = False
+            if span is not None:
+                with self._lock:
+                    requested = self._requested.pop(span, None)
+                    streamed = span in self._streamed
+                    self._streamed.discard(span)
+            usage, facts = usage_from_response(event.response)
+            self.ledger.add(
+                UsageRecord.from_usage(
+                    usage,
+                    requested_model=requested,
+                    served_model=facts["model"],
+                    provider=facts["provider"],
+                    generation_id=facts["id"],
+                    streamed=streamed,
+                    source=SOURCE_LLAMAINDEX,
+                )
+            )
+
+
+def attach_usage_handler(
+    handler: OpenRouterUsageEventHandler | None = None,
+    *,
+    ledger: UsageLedger | None = None,
+    dispatcher: Dispatcher | None = None,
+) -> OpenRouterUsageEventHandler:
+    """Attach a usage handler to a dispatcher (the root one: every LLM in the process).
+
+    Attaching the same handler twice is a no-op.
+
+    Args:
+        handler: The handler to attach (default: a new one).
+        ledger: For a new handler, the ledger to record into (default: a new one).
+        dispatcher: Where to attach (default: the root dispatcher).
+
+    Returns:
+        The attached handler; its ``ledger`` holds the account.
+    """
+    if handler is None:
+        handler = (
+            OpenRouterUsageEventHandler(ledger=ledger)
+            if ledger is not None
+            else OpenRouterUsageEventHandler()
+        )
+    target = dispatcher if dispatcher is not None else get_dispatcher()
+    if not any(h is handler for h in target.event_handlers):
+        target.add_event_handler(handler)
+    return handler
+
+
+def detach_usage_handler(
+    handler: OpenRouterUsageEventHandler, *, dispatcher: Dispatcher | None = None
+) -> None:
+    """Remove a handler attached with :func:`attach_usage_handler` (unknown ones are ignored)."""
+    target = dispatcher if dispatcher is not None else get_dispatcher()
+    target.event_handlers = [h for h in target.event_handlers if h is not handler]
+
+
+@contextmanager
+def get_openrouter_usage_handler(
+    ledger: UsageLedger | None = None,
+) -> Iterator[OpenRouterUsageEventHandler]:
+    """Record every LlamaIndex LLM call made while the block runs.
+
+    The handler sits on the root dispatcher for the duration of the block, so it hears calls
+    from every thread and task meanwhile, not only the block's own.
+
+    Args:
+        ledger: Record into this ledger (e.g. one from ``track_usage()``) instead of a new one.
+
+    Yields:
+        The handler; its ``ledger`` holds the account.
+    """
+    handler = attach_usage_handler(ledger=ledger)
+    try:
+        yield handler
+    finally:
+        detach_usage_handler(handler)

@@ -1,0 +1,423 @@
+"""track_usage() against the emulator, through the transport both framework classes use."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from usage_helpers import GEMINI, GPT5, HAIKU, MINI, cached_body, chat_body, make_config
+
+from openrouter_core import UsageLedger, UsageRecord, track_usage, transport
+from openrouter_core.client import ClientConfig, aclose_clients, get_async_client, get_client
+from openrouter_core.errors import APIConnectionError, ProviderError, RateLimitError
+from openrouter_core.ledger import active_ledgers, add_listener, remove_listener
+from openrouter_core.testing import Charge, OpenRouterEmulator, replies
+
+
+def _stream_all(config: ClientConfig, body: dict[str, object]) -> str:
+    stream = transport.open_stream(get_client(config), body)
+    return "".join(delta.content or "" for delta in stream)
+
+
+def _assert_matches_charges(ledger: UsageLedger, charges: list[Charge]) -> None:
+    """The ledger holds exactly the emulator's billed generations, field by field."""
+    by_id = {c.generation_id: c for c in charges}
+    assert sorted(r.generation_id or "" for r in ledger.records) == sorted(by_id)
+    for record in ledger.records:
+        charge = by_id[record.generation_id or ""]
+        assert record.cost == charge.cost
+        assert record.served_model == charge.served_model
+        assert record.provider == charge.provider
+        assert record.input_tokens == charge.prompt_tokens
+        assert record.output_tokens == charge.completion_tokens
+        assert record.cached_tokens == charge.cached_tokens
+        assert record.cache_write_tokens == charge.cache_write_tokens
+        assert record.reasoning_tokens == charge.reasoning_tokens
+        assert record.streamed == charge.streamed
+    assert ledger.total_cost == sum((c.cost for c in charges), Decimal(0))
+    assert ledger.cached_tokens == sum(c.cached_tokens for c in charges)
+    assert ledger.cache_write_tokens == sum(c.cache_write_tokens for c in charges)
+    assert ledger.reasoning_tokens == sum(c.reasoning_tokens for c in charges)
+    assert ledger.input_tokens == sum(c.prompt_tokens for c in charges)
+    assert ledger.output_tokens == sum(c.completion_tokens for c in charges)
+    assert ledger.unknown_cost_requests == 0
+
+
+def test_totals_equal_the_emulator_charges_exactly(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    client = get_client(config)
+    with track_usage() as usage:
+        for model in (HAIKU, GPT5, GEMINI):
+            for question in ("first question", "second question"):
+                transport.complete(
+                    client, cached_body(model, question, reasoning={"effort": "low"})
+                )
+            _stream_all(config, cached_body(model, "streamed question"))
+        transport.complete(client, chat_body(MINI, "plain"))
+        _stream_all(config, chat_body(MINI, "plain stream"))
+    charges = openrouter_emulator.charges
+    assert usage.requests == len(charges) == 11
+    _assert_matches_charges(usage, charges)
+    # The second and third call per model read the cached system prompt written by the first.
+    assert usage.cached_tokens > 0
+    assert usage.cache_write_tokens > 0
+    assert usage.reasoning_tokens > 0
+    assert sum(r.streamed for r in usage.records) == 4
+    assert all(r.source == "openrouter" and not r.failed for r in usage.records)
+
+    expected_models: dict[str, Decimal] = defaultdict(Decimal)
+    expected_providers: dict[str, Decimal] = defaultdict(Decimal)
+    for charge in charges:
+        expected_models[charge.served_model] += charge.cost
+        expected_providers[charge.provider] += charge.cost
+    assert {k: v.total_cost for k, v in usage.by_model().items()} == expected_models
+    assert {k: v.total_cost for k, v in usage.by_provider().items()} == expected_providers
+    assert usage.by_model()["anthropic/claude-4.5-haiku-20251001"].requests == 3
+    assert usage.fallbacks() == []
+
+
+async def test_async_calls_and_streams_are_recorded(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    client = get_async_client(config)
+    async with track_usage() as usage:
+        await transport.acomplete(client, cached_body(HAIKU, "one", reasoning={"effort": "low"}))
+        stream = await transport.aopen_stream(client, cached_body(HAIKU, "two"))
+        text = "".join([delta.content or "" async for delta in stream])
+    assert text
+    assert usage.requests == 2
+    _assert_matches_charges(usage, openrouter_emulator.charges)
+    assert [r.streamed for r in usage.records] == [False, True]
+    assert usage.cached_tokens > 0
+    await aclose_clients()
+
+
+def test_an_abandoned_stream_is_recorded_as_incomplete(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    client = get_client(config)
+    openrouter_emulator.enqueue(replies.text("word " * 40, chunk_chars=5))
+    openrouter_emulator.enqueue(replies.text("short answer", chunk_chars=4))
+    with track_usage() as usage:
+        stream = transport.open_stream(client, chat_body(HAIKU))
+        iterator = iter(stream)
+        next(iterator)
+        next(iterator)
+        stream.close()
+        # A stream abandoned after the usage chunk but before its end keeps what it reported.
+        with transport.open_stream(client, chat_body(MINI)) as second:
+            for delta in second:
+                if delta.usage is not None:
+                    break
+    first, late = usage.records
+    assert first.incomplete
+    assert first.streamed
+    assert not first.failed
+    assert first.cost is None  # nothing reported before the caller left
+    assert first.requested_model == HAIKU
+    assert late.incomplete
+    assert late.cost == openrouter_emulator.charges[1].cost
+    assert late.generation_id == openrouter_emulator.charges[1].generation_id
+    assert usage.incomplete_requests == 2
+    assert usage.unknown_cost_requests == 1
+    assert usage.total_cost == late.cost
+
+
+def test_a_mid_stream_failure_keeps_its_billed_usage(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    openrouter_emulator.enqueue(replies.midstream_error(2, 502, "Provider disconnected"))
+    with track_usage() as usage, pytest.raises(ProviderError):
+        _stream_all(config, chat_body(HAIKU))
+    (record,) = usage.records
+    (charge,) = openrouter_emulator.charges
+    assert record.failed
+    assert record.streamed
+    assert not record.incomplete
+    assert record.error_type == "ProviderError"
+    assert record.cost == charge.cost
+    assert record.output_tokens == charge.completion_tokens > 0
+    assert usage.total_cost == charge.cost
+    assert usage.failed_requests == 1
+
+
+def test_an_error_inside_a_200_with_usage_is_recorded_as_failed(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    openrouter_emulator.enqueue(replies.error_in_200("Upstream failed", 502, usage={}))
+    with track_usage() as usage, pytest.raises(ProviderError):
+        transport.complete(get_client(config), chat_body(HAIKU))
+    (record,) = usage.records
+    (charge,) = openrouter_emulator.charges
+    assert record.failed
+    assert not record.streamed
+    assert record.cost == charge.cost > 0
+    assert record.input_tokens == charge.prompt_tokens
+    assert usage.total_cost == charge.cost
+
+
+def test_an_unreported_cost_is_counted_apart_never_as_zero(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    client = get_client(config)
+    openrouter_emulator.enqueue(replies.text("no cost here", usage={"cost": None}))
+    with track_usage() as usage:
+        transport.complete(client, chat_body(HAIKU))
+        transport.complete(client, chat_body(HAIKU, "priced"))
+    unknown, priced = usage.records
+    assert unknown.cost is None
+    assert unknown.input_tokens > 0
+    assert usage.unknown_cost_requests == 1
+    assert usage.total_cost == priced.cost == openrouter_emulator.charges[1].cost
+    assert "1 request(s) reported no cost" in usage.summary()
+
+
+def test_a_dropped_stream_is_failed_with_unknown_cost(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    openrouter_emulator.enqueue(replies.drop_connection(2))
+    with track_usage() as usage, pytest.raises(APIConnectionError):
+        _stream_all(config, chat_body(HAIKU))
+    (record,) = usage.records
+    assert record.failed
+    assert record.error_type == "APIConnectionError"
+    assert record.cost is None
+    assert usage.unknown_cost_requests == 1
+
+
+def test_an_error_status_is_not_billed_and_not_recorded(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    openrouter_emulator.enqueue(replies.error(429, "Rate limit exceeded"))
+    with track_usage() as usage, pytest.raises(RateLimitError):
+        transport.complete(get_client(config), chat_body(HAIKU))
+    assert usage.requests == 0
+    assert openrouter_emulator.charges == []
+
+
+def test_model_fallbacks_and_auto_routing_are_flagged(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    client = get_client(config)
+    with track_usage() as usage:
+        transport.complete(client, chat_body(HAIKU))
+        transport.complete(client, chat_body("nonexistent/model-x", models=[MINI, HAIKU]))
+        transport.complete(client, chat_body("openrouter/auto"))
+        _stream_all(config, chat_body(MINI))
+    plain, fallback, auto, streamed = usage.records
+    assert not plain.fallback
+    assert not streamed.fallback
+    assert fallback.fallback
+    assert fallback.requested_model == "nonexistent/model-x"
+    assert fallback.served_model == "openai/gpt-4o-mini-2024-07-18"
+    assert auto.fallback
+    assert auto.requested_model == "openrouter/auto"
+    assert usage.fallbacks() == [fallback, auto]
+    assert "fallback: requested openrouter/auto, served openai/gpt-4o-mini-2024-07-18" in (
+        usage.summary()
+    )
+
+
+def test_blocks_nest_and_each_counts_a_call_once(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    client = get_client(config)
+    with track_usage() as outer:
+        transport.complete(client, chat_body(HAIKU, "outer only"))
+        with track_usage() as inner:
+            transport.complete(client, chat_body(MINI, "both"))
+            with track_usage(ledger=inner) as same:
+                assert same is inner
+                assert active_ledgers() == [outer, inner]
+                transport.complete(client, chat_body(MINI, "both again"))
+        transport.complete(client, chat_body(HAIKU, "outer again"))
+    transport.complete(client, chat_body(HAIKU, "outside every block"))
+    charges = openrouter_emulator.charges
+    assert outer.requests == 4
+    assert inner.requests == 2
+    assert [r.generation_id for r in inner.records] == [c.generation_id for c in charges[1:3]]
+    assert outer.total_cost == sum((c.cost for c in charges[:4]), Decimal(0))
+    assert active_ledgers() == []
+
+
+def test_a_block_object_is_reusable_and_exits_cleanly_on_error(config: ClientConfig) -> None:
+    tracker = track_usage()
+    with tracker as first, pytest.raises(RuntimeError):
+        raise RuntimeError("boom")
+    assert active_ledgers() == []
+    with tracker as second:
+        transport.complete(get_client(config), chat_body(HAIKU))
+    assert first is second
+    assert second.requests == 1
+
+
+async def test_concurrent_tasks_each_see_their_own_block(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    client = get_async_client(config)
+    ready = asyncio.Event()
+
+    async def job(model: str, calls: int) -> UsageLedger:
+        async with track_usage() as usage:
+            for i in range(calls):
+                await transport.acomplete(client, chat_body(model, f"{model} {i}"))
+                await asyncio.sleep(0)
+            ready.set()
+        return usage
+
+    async with track_usage() as parent:
+        haiku, mini = await asyncio.gather(job(HAIKU, 3), job(MINI, 5))
+        # A task started inside the block inherits it.
+        await asyncio.create_task(transport.acomplete(client, chat_body(GEMINI)))
+    assert {r.requested_model for r in haiku.records} == {HAIKU}
+    assert {r.requested_model for r in mini.records} == {MINI}
+    assert (haiku.requests, mini.requests, parent.requests) == (3, 5, 9)
+    assert parent.total_cost == openrouter_emulator.total_cost
+    await aclose_clients()
+
+
+@pytest.mark.slow
+async def test_a_thousand_concurrent_async_calls_lose_and_double_nothing(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    client = get_async_client(make_config(openrouter_emulator, timeout=120.0))
+    async with track_usage() as usage:
+        results = await asyncio.gather(
+            *(
+                transport.acomplete(client, chat_body(MINI if i % 2 else HAIKU, f"question {i}"))
+                for i in range(1000)
+            )
+        )
+    charges = openrouter_emulator.charges
+    assert len(results) == len(charges) == usage.requests == 1000
+    assert {r.generation_id for r in usage.records} == {c.generation_id for c in charges}
+    assert usage.total_cost == openrouter_emulator.total_cost
+    assert usage.input_tokens == sum(c.prompt_tokens for c in charges)
+    await aclose_clients()
+
+
+@pytest.mark.slow
+def test_eight_threads_of_a_hundred_calls_lose_and_double_nothing(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    client = get_client(config)
+    errors: list[BaseException] = []
+    per_thread: list[UsageLedger] = []
+    lock = threading.Lock()
+
+    def work(thread: int) -> None:
+        try:
+            with track_usage() as mine:
+                for i in range(100):
+                    transport.complete(client, chat_body(HAIKU, f"thread {thread} call {i}"))
+            with lock:
+                per_thread.append(mine)
+        except BaseException as exc:  # pragma: no cover - surfaced below
+            errors.append(exc)
+
+    with track_usage() as shared:
+        # Threads do not inherit context variables; copy_context() carries the block over.
+        threads = [
+            threading.Thread(target=contextvars.copy_context().run, args=(work, n))
+            for n in range(8)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
+    charges = openrouter_emulator.charges
+    assert len(charges) == shared.requests == 800
+    assert {r.generation_id for r in shared.records} == {c.generation_id for c in charges}
+    assert shared.total_cost == openrouter_emulator.total_cost
+    assert sorted(ledger.requests for ledger in per_thread) == [100] * 8
+    assert sum((ledger.total_cost for ledger in per_thread), Decimal(0)) == shared.total_cost
+
+
+def test_threads_without_the_context_record_into_a_shared_ledger_explicitly(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    client = get_client(config)
+    shared = UsageLedger()
+    outside: list[int] = []
+
+    def work() -> None:
+        outside.append(len(active_ledgers()))
+        with track_usage(ledger=shared):
+            for _ in range(5):
+                transport.complete(client, chat_body(MINI))
+
+    with track_usage() as main_block:
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert outside == [0, 0, 0, 0]  # a plain thread does not see the main thread's block
+    assert main_block.requests == 0
+    assert shared.requests == 20
+    assert shared.total_cost == openrouter_emulator.total_cost
+
+
+def test_embeddings_are_accounted_too(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    body = {"model": "openai/text-embedding-3-small", "input": ["alpha", "beta"]}
+    with track_usage() as usage:
+        transport.post_json(get_client(config), "/embeddings", body)
+    (record,) = usage.records
+    (charge,) = openrouter_emulator.charges
+    assert record.endpoint == "/embeddings"
+    assert record.cost == charge.cost
+    assert record.input_tokens == charge.prompt_tokens
+    assert not record.fallback  # served as "text-embedding-3-small", no author
+
+
+def test_listeners_hear_every_call_even_without_a_block(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    heard: list[UsageRecord] = []
+
+    def broken(record: UsageRecord) -> None:
+        raise RuntimeError("a listener bug")
+
+    add_listener(broken)
+    add_listener(heard.append)
+    try:
+        transport.complete(get_client(config), chat_body(HAIKU))
+    finally:
+        remove_listener(heard.append)
+        remove_listener(broken)
+    transport.complete(get_client(config), chat_body(HAIKU))
+    (record,) = heard
+    assert record.cost == openrouter_emulator.charges[0].cost
+
+
+def test_max_cost_is_validated() -> None:
+    with pytest.raises(ValueError, match="max_cost"):
+        track_usage(max_cost=Decimal("-1"))
+    with pytest.raises(ValueError, match="max_cost"):
+        track_usage(max_cost="a lot")
+    assert track_usage(max_cost=0.5).max_cost == Decimal("0.5")
+    assert track_usage(max_cost="0.10").max_cost == Decimal("0.10")
+
+
+def test_a_call_belongs_to_the_block_it_was_sent_in(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    client = get_client(config)
+    before = transport.open_stream(client, chat_body(MINI, "sent before the block"))
+    with track_usage() as usage:
+        inside = transport.open_stream(client, chat_body(HAIKU, "sent inside"))
+        for _ in before:
+            pass
+    for _ in inside:
+        pass
+    (record,) = usage.records
+    assert record.requested_model == HAIKU
+    assert record.cost == openrouter_emulator.charges[1].cost

@@ -1,0 +1,60 @@
+"""Import-time rules for the usage modules and the public names they add."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import langchain_openrouter
+import llama_index_openrouter
+import openrouter_core
+
+
+def _run(code: str) -> str:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_the_ledger_and_otel_modules_never_import_a_framework() -> None:
+    code = (
+        "import sys, openrouter_core.ledger, openrouter_core.budget, openrouter_core.otel\n"
+        "from openrouter_core import track_usage\n"
+        "with track_usage(): pass\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('langchain_core', 'langchain', 'llama_index', "
+        "'langchain_openrouter', 'llama_index_openrouter'))))"
+    )
+    assert _run(code) == ""
+
+
+def test_the_handlers_and_the_ledger_do_not_import_the_openai_sdk() -> None:
+    code = (
+        "import sys, openrouter_core.ledger, langchain_openrouter, llama_index_openrouter\n"
+        "from langchain_openrouter import OpenRouterUsageCallbackHandler\n"
+        "from llama_index_openrouter import OpenRouterUsageEventHandler\n"
+        "OpenRouterUsageCallbackHandler(); OpenRouterUsageEventHandler()\n"
+        "print('openai' in sys.modules, 'opentelemetry' in sys.modules)"
+    )
+    assert _run(code) == "False False"
+
+
+def test_public_names() -> None:
+    from openrouter_core.budget import BudgetExceededError
+    from openrouter_core.ledger import UsageLedger, UsageRecord, track_usage
+
+    assert openrouter_core.track_usage is track_usage
+    assert openrouter_core.UsageLedger is UsageLedger
+    assert openrouter_core.UsageRecord is UsageRecord
+    assert openrouter_core.BudgetExceededError is BudgetExceededError
+    assert {"track_usage", "UsageLedger", "UsageRecord", "BudgetExceededError"} <= set(
+        openrouter_core.__all__
+    )
+    assert {"OpenRouterUsageCallbackHandler", "get_openrouter_callback"} <= set(
+        langchain_openrouter.__all__
+    )
+    assert {
+        "OpenRouterUsageEventHandler",
+        "attach_usage_handler",
+        "detach_usage_handler",
+        "get_openrouter_usage_handler",
+    } <= set(llama_index_openrouter.__all__)
