@@ -214,6 +214,12 @@ def post_json(
         if observe:
             _after(call, CallOutcome(usage=exc.usage, error=exc))
         raise
+    except BaseException:
+        # Cancelled (or interrupted) before an answer: nothing billed is known, but observers
+        # holding state for the call (the budget guard's reservation) must hear that it ended.
+        if observe:
+            _after(call, CallOutcome(usage=None, incomplete=True))
+        raise
     if observe:
         _after(call, CallOutcome(usage=usage_from_body(data)))
     return data
@@ -245,6 +251,12 @@ async def apost_json(
     except OpenRouterError as exc:
         if observe:
             _after(call, CallOutcome(usage=exc.usage, error=exc))
+        raise
+    except BaseException:
+        # Cancelled (or interrupted) before an answer: nothing billed is known, but observers
+        # holding state for the call (the budget guard's reservation) must hear that it ended.
+        if observe:
+            _after(call, CallOutcome(usage=None, incomplete=True))
         raise
     if observe:
         _after(call, CallOutcome(usage=usage_from_body(data)))
@@ -320,7 +332,8 @@ class ChatStream(_StreamBase):
                 exc.usage = self.accumulator.usage
             self._report(exc)
             raise
-        except GeneratorExit:
+        except BaseException:
+            # Abandoned (GeneratorExit), cancelled or interrupted: report what was received.
             self._report(incomplete=True)
             raise
         finally:
@@ -359,7 +372,8 @@ class AsyncChatStream(_StreamBase):
                 exc.usage = self.accumulator.usage
             self._report(exc)
             raise
-        except GeneratorExit:
+        except BaseException:
+            # Abandoned (GeneratorExit), cancelled or interrupted: report what was received.
             self._report(incomplete=True)
             raise
         finally:
@@ -398,6 +412,9 @@ def open_stream(
     except OpenRouterError as exc:
         _after(call, CallOutcome(usage=exc.usage, error=exc))
         raise
+    except BaseException:
+        _after(call, CallOutcome(usage=None, incomplete=True))
+        raise
     return ChatStream(call, sdk_stream.response)
 
 
@@ -420,5 +437,8 @@ async def aopen_stream(
             )
     except OpenRouterError as exc:
         _after(call, CallOutcome(usage=exc.usage, error=exc))
+        raise
+    except BaseException:
+        _after(call, CallOutcome(usage=None, incomplete=True))
         raise
     return AsyncChatStream(call, sdk_stream.response)

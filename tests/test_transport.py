@@ -316,3 +316,33 @@ def test_embeddings_path_without_choices(openrouter_emulator: OpenRouterEmulator
     )
     assert len(data["data"]) == 2
     assert json.dumps(data)
+
+
+async def test_cancelled_calls_are_reported_as_ended(
+    openrouter_emulator: OpenRouterEmulator, recorder: Recorder
+) -> None:
+    openrouter_emulator.enqueue(replies.stall(5))
+    client = get_async_client(_config(openrouter_emulator))
+    task = asyncio.create_task(transport.acomplete(client, _body()))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    ((_, outcome),) = recorder.after
+    assert outcome.incomplete
+    assert outcome.usage is None
+
+    openrouter_emulator.enqueue(replies.text("slow stream " * 10, chunk_chars=3, chunk_delay=0.05))
+    stream = await transport.aopen_stream(client, _body())
+
+    async def consume() -> None:
+        async for _ in stream:
+            pass
+
+    task = asyncio.create_task(consume())
+    await asyncio.sleep(0.2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert recorder.after[-1][1].incomplete
+    await aclose_clients()
