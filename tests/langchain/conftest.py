@@ -57,7 +57,7 @@ class CassetteTarget:
 
 @pytest.fixture(scope="session")
 def cassette_target() -> Iterator[CassetteTarget]:
-    """The replay target, a session emulator, or the live API (by ``OPENROUTER_CASSETTE_TARGET``)."""
+    """Replay target, session emulator or live API, by ``OPENROUTER_CASSETTE_TARGET``."""
     if _TARGET == "emulator":
         with OpenRouterEmulator() as emu:
             yield CassetteTarget(emu.base_url, "emulator-key")
