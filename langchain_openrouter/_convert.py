@@ -132,7 +132,7 @@ def _url_of(block: Mapping[str, Any]) -> str | None:
 
 
 def _reject_file_id(block: Mapping[str, Any]) -> None:
-    if block.get("file_id") is not None or block.get("id_") or block.get("source_type") == "id":
+    if block.get("file_id") is not None or block.get("source_type") == "id":
         raise ValueError(
             f"OpenRouter does not accept uploaded-file ids in a {block.get('type')!r} block; "
             "send the data as base64 or a URL instead"
