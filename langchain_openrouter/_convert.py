@@ -14,10 +14,8 @@ Nothing here performs I/O or imports the ``openai`` SDK.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -701,6 +699,9 @@ def _tiktoken_encoding() -> Any:
     counting tokens stays offline and fast.
     """
     try:
+        import hashlib
+        import tempfile
+
         import tiktoken
         from tiktoken import registry
 

@@ -345,7 +345,7 @@ def no_cached_encoding(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_token_count_without_a_cached_encoding_is_an_offline_estimate(
     no_cached_encoding: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tiktoken
+    tiktoken = pytest.importorskip("tiktoken")
 
     def download(name: str) -> Any:
         raise AssertionError("tiktoken must not be asked to download an encoding")
