@@ -35,8 +35,15 @@ from langchain_core.messages import (
 )
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.openai_tools import (
+    JsonOutputKeyToolsParser,
+    PydanticToolsParser,
+)
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel
 
 from openrouter_core import _json
@@ -70,6 +77,7 @@ __all__ = [
     "json_schema_format",
     "message_response_metadata",
     "plain_option",
+    "structured_output",
     "text_token_counter",
     "usage_metadata",
 ]
@@ -411,6 +419,50 @@ def format_tool_choice(
             "'none', 'required'/'any', True or a bound tool's name"
         )
     return {"type": "function", "function": {"name": tool_choice}}
+
+
+def structured_output(
+    schema: Any, *, method: str, strict: bool | None
+) -> tuple[dict[str, Any], Runnable[Any, Any]]:
+    """What ``with_structured_output`` binds to the model, and the parser of its answer.
+
+    Args:
+        schema: A pydantic class, a TypedDict or a JSON schema (optional for ``json_mode``).
+        method: ``"json_schema"``, ``"function_calling"`` or ``"json_mode"``.
+        strict: Sent as ``strict`` when not ``None``.
+
+    Returns:
+        The keyword arguments to bind (``response_format``, or ``tools`` and a forced
+        ``tool_choice``, plus LangChain's ``ls_structured_output_format``) and the parser.
+
+    Raises:
+        ValueError: An unknown method, or no schema for a method that needs one.
+    """
+    if method not in ("json_schema", "function_calling", "json_mode"):
+        raise ValueError(f"unknown structured output method {method!r}")
+    if schema is None and method != "json_mode":
+        raise ValueError(f"method {method!r} needs a schema")
+    pydantic_schema = isinstance(schema, type) and is_basemodel_subclass(schema)
+    trace: dict[str, Any] = {"kwargs": {"method": method, "strict": strict}}
+    if method == "function_calling":
+        tool = format_tools([schema], strict=strict)[0]
+        name = tool["function"]["name"]
+        bound = {
+            "tools": [tool],
+            "tool_choice": format_tool_choice(name, [tool]),
+            "ls_structured_output_format": {**trace, "schema": tool},
+        }
+        if pydantic_schema:
+            return bound, PydanticToolsParser(tools=[schema], first_tool_only=True)
+        return bound, JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+    bound = {"response_format": {"type": "json_object"}}
+    if method == "json_schema":
+        bound["response_format"] = json_schema_format(schema, strict=strict)
+    if schema is not None:
+        bound["ls_structured_output_format"] = {**trace, "schema": schema}
+    if pydantic_schema:
+        return bound, PydanticOutputParser(pydantic_object=schema)
+    return bound, JsonOutputParser()
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,15 +22,9 @@ from langchain_core.language_models.chat_models import (
     generate_from_stream,
 )
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
-from langchain_core.output_parsers.openai_tools import (
-    JsonOutputKeyToolsParser,
-    PydanticToolsParser,
-)
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.utils import from_env, secret_from_env
-from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from langchain_openrouter import _convert
@@ -62,7 +56,12 @@ _OPENAI_FIELDS = (
     "stop",
 )
 # Keyword arguments LangChain passes around that are not request parameters.
-_INTERNAL_KWARGS = ("ls_structured_output_format", "structured_output_format", "stream")
+_INTERNAL_KWARGS = (
+    "ls_structured_output_format",
+    "structured_output_format",
+    "stream",
+    "stream_usage",
+)
 
 
 @contextlib.contextmanager
@@ -231,8 +230,6 @@ class ChatOpenRouter(BaseChatModel):
         _convert.check_model_id(self.model_name)
         return self
 
-    # ------------------------------------------------------------------ LangChain metadata
-
     @property
     def lc_secrets(self) -> dict[str, str]:
         """The API key is serialised as a reference to ``OPENROUTER_API_KEY``."""
@@ -274,8 +271,6 @@ class ChatOpenRouter(BaseChatModel):
         if ls_stop := stop or kwargs.get("stop") or self.stop:
             params["ls_stop"] = [ls_stop] if isinstance(ls_stop, str) else list(ls_stop)
         return params
-
-    # ------------------------------------------------------------------ request building
 
     def _openai_params(self) -> dict[str, Any]:
         params = {name: getattr(self, name) for name in _OPENAI_FIELDS}
@@ -338,8 +333,6 @@ class ChatOpenRouter(BaseChatModel):
                 model=self.model_name,
             )
         return self._client_config
-
-    # ------------------------------------------------------------------ calls
 
     def _generate(
         self,
@@ -437,8 +430,6 @@ class ChatOpenRouter(BaseChatModel):
                 await run_manager.on_llm_new_token("", chunk=final)
             yield final
 
-    # ------------------------------------------------------------------ tools and structure
-
     def bind_tools(
         self,
         tools: Sequence[dict[str, Any] | type | Callable[..., Any] | Any],
@@ -494,40 +485,8 @@ class ChatOpenRouter(BaseChatModel):
         Raises:
             ValueError: An unknown method, or no schema for a method that needs one.
         """
-        if method not in ("json_schema", "function_calling", "json_mode"):
-            raise ValueError(f"unknown structured output method {method!r}")
-        if schema is None and method != "json_mode":
-            raise ValueError(f"method {method!r} needs a schema")
-        pydantic_schema = isinstance(schema, type) and is_basemodel_subclass(schema)
-        trace: dict[str, Any] = {"kwargs": {"method": method, "strict": strict}}
-        parser: Runnable[Any, Any]
-        if method == "function_calling":
-            tool = _convert.format_tools([schema], strict=strict)[0]
-            name = tool["function"]["name"]
-            llm = self.bind_tools(
-                [schema],
-                tool_choice=name,
-                strict=strict,
-                ls_structured_output_format={**trace, "schema": tool},
-                **kwargs,
-            )
-            parser = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)
-                if pydantic_schema
-                else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
-            )
-        else:
-            response_format: dict[str, Any] = {"type": "json_object"}
-            if method == "json_schema":
-                response_format = _convert.json_schema_format(schema, strict=strict)
-            if schema is not None:
-                kwargs["ls_structured_output_format"] = {**trace, "schema": schema}
-            llm = self.bind(response_format=response_format, **kwargs)
-            parser = (
-                PydanticOutputParser(pydantic_object=schema)
-                if pydantic_schema
-                else JsonOutputParser()
-            )
+        bound, parser = _convert.structured_output(schema, method=method, strict=strict)
+        llm = self.bind(**bound, **kwargs)
         if not include_raw:
             return llm | parser
         parsed = RunnablePassthrough.assign(
@@ -537,8 +496,6 @@ class ChatOpenRouter(BaseChatModel):
         return RunnableMap(raw=llm) | parsed.with_fallbacks(
             [fallback], exception_key="parsing_error"
         )
-
-    # ------------------------------------------------------------------ token counting
 
     def get_num_tokens(self, text: str) -> int:
         """Tokens in ``text``: tiktoken's ``o200k_base`` when cached locally, else an estimate."""
