@@ -563,7 +563,9 @@ def _tool_calls_in(raw_calls: Any) -> tuple[list[ToolCall], list[InvalidToolCall
     return calls, invalid
 
 
-def _ai_message(body: Mapping[str, Any], choice: Mapping[str, Any]) -> AIMessage:
+def _ai_message(
+    body: Mapping[str, Any], choice: Mapping[str, Any], *, with_usage: bool = True
+) -> AIMessage:
     message = choice.get("message")
     message = message if isinstance(message, Mapping) else {}
     content = message.get("content")
@@ -585,17 +587,23 @@ def _ai_message(body: Mapping[str, Any], choice: Mapping[str, Any]) -> AIMessage
         tool_calls=calls,
         invalid_tool_calls=invalid,
         response_metadata=message_response_metadata({**body, "choices": [choice]}),
-        usage_metadata=usage_metadata(body.get("usage")),
+        usage_metadata=usage_metadata(body.get("usage")) if with_usage else None,
         id=body_id if isinstance(body_id, str) else None,
     )
 
 
 def chat_result(body: Mapping[str, Any]) -> ChatResult:
-    """Convert a checked chat-completion body to a ``ChatResult`` (one generation per choice)."""
+    """Convert a checked chat-completion body to a ``ChatResult`` (one generation per choice).
+
+    With several choices (``n > 1``) the usage, which covers them all, is on the first only.
+    """
     choices = [c for c in body.get("choices") or () if isinstance(c, Mapping)]
     generations = [
-        ChatGeneration(message=_ai_message(body, choice), generation_info=_generation_info(choice))
-        for choice in choices
+        ChatGeneration(
+            message=_ai_message(body, choice, with_usage=number == 0),
+            generation_info=_generation_info(choice),
+        )
+        for number, choice in enumerate(choices)
     ]
     return ChatResult(
         generations=generations, llm_output={"model_name": body.get("model"), "id": body.get("id")}

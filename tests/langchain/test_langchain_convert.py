@@ -398,3 +398,18 @@ def test_count_tokens_estimate() -> None:
     ]
     # reply 3 + per message 3 each + role words ("user" = 1 token each) + 10 + 2 + 85
     assert _convert.count_tokens(messages, None, _convert.estimate_text_tokens) == 3 + 6 + 2 + 97
+
+
+def test_several_choices_carry_the_usage_once() -> None:
+    body = _body({"role": "assistant", "content": "a"})
+    body["choices"].append(
+        {"index": 1, "finish_reason": "length", "message": {"role": "assistant", "content": "b"}}
+    )
+    result = _convert.chat_result(body)
+    first, second = (g.message for g in result.generations)
+    assert isinstance(first, AIMessage)
+    assert isinstance(second, AIMessage)
+    assert (first.content, second.content) == ("a", "b")
+    assert first.usage_metadata is not None
+    assert second.usage_metadata is None
+    assert second.response_metadata["finish_reason"] == "length"
