@@ -8,7 +8,8 @@ chunk built from the accumulated completion by the same function as a non-stream
 ``sum(stream)`` equals ``invoke`` (every scalar travels on exactly one chunk, because LangChain's
 chunk ``+`` concatenates strings).
 
-Nothing here performs I/O or imports the ``openai`` SDK.
+Nothing here sends a request or imports the ``openai`` SDK; the only I/O is a check for
+tiktoken's locally cached encoding when counting tokens.
 """
 
 from __future__ import annotations
