@@ -12,7 +12,7 @@ PIP_FLAGS := --disable-pip-version-check --quiet
 DEPS_MAIN := "openai>=3,<4" langchain-openai langchain
 DEPS_OPENAI2 := "openai>=2.45,<3" llama-index langchain
 
-.PHONY: demo test lint typecheck pytest pytest-openai2 bench record-live test-live clean
+.PHONY: demo test lint typecheck pytest pytest-openai2 bench record record-live test-live clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,22 @@ test: lint typecheck pytest pytest-openai2
 bench: $(VENV)/.installed
 	@echo "make bench: the benchmark harness is not written yet (see the performance issue)."
 
+# Cassettes of the LangChain standard integration suite (cassettes/langchain/). Replaying them
+# needs nothing; recording sends the suite to a fresh emulator (record) or the real API
+# (record-live). The benchmark test records a single run, hence the warning filter.
+RECORD_LC := $(PY) -m pytest -q tests/langchain/test_langchain_standard.py -k Cassettes \
+	--record-mode=rewrite -W "ignore::pytest_benchmark.logger.PytestBenchmarkWarning"
+
+record: $(VENV)/.installed
+	rm -f cassettes/langchain/*.yaml
+	OPENROUTER_CASSETTE_TARGET=emulator $(RECORD_LC)
+
 record-live: $(VENV)/.installed
-	@echo "make record-live: live re-recording is not written yet; it needs OPENROUTER_API_KEY."
+	@if [ -z "$$OPENROUTER_API_KEY" ]; then \
+		echo "make record-live: OPENROUTER_API_KEY is not set; it records against the real OpenRouter API."; \
+		exit 1; \
+	fi
+	OPENROUTER_CASSETTE_TARGET=live $(RECORD_LC) --force-enable-socket
 
 clean:
 	rm -rf $(VENV) $(VENV2) .mypy_cache .ruff_cache

@@ -1,9 +1,18 @@
-"""langchain_openrouter."""
+"""LangChain integration for OpenRouter: ``ChatOpenRouter`` and the usage callback handler.
+
+Importing this package does not import the ``openai`` SDK; it loads at the first request.
+"""
 
 from langchain_openrouter.callbacks import (
     OpenRouterUsageCallbackHandler,
     get_openrouter_callback,
 )
+from langchain_openrouter.chat_models import ChatOpenRouter
 from openrouter_core._version import __version__
 
-__all__ = ["OpenRouterUsageCallbackHandler", "__version__", "get_openrouter_callback"]
+__all__ = [
+    "ChatOpenRouter",
+    "OpenRouterUsageCallbackHandler",
+    "__version__",
+    "get_openrouter_callback",
+]

@@ -1,0 +1,517 @@
+"""``ChatOpenRouter``: a LangChain chat model for OpenRouter, on the shared ``openai`` client.
+
+The class is thin: it builds the request body (conversions live in
+:mod:`langchain_openrouter._convert`), sends it through :mod:`openrouter_core.transport` and
+turns every failure into an error that is at once an ``openrouter_core`` typed error, the
+matching ``openai`` exception and the matching ``langchain_core`` ``Model*Error``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from operator import itemgetter
+from typing import Any, Literal
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import LangSmithParams, LanguageModelInput
+from langchain_core.language_models.chat_models import (
+    BaseChatModel,
+    agenerate_from_stream,
+    generate_from_stream,
+)
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.utils import from_env, secret_from_env
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+
+from langchain_openrouter import _convert
+from openrouter_core.options import (
+    OPENROUTER_OPTION_FIELDS,
+    OpenRouterOptions,
+    build_extra_body,
+)
+from openrouter_core.settings import build_headers, resolve_base_url
+
+__all__ = ["ChatOpenRouter"]
+
+_BASE_URL_ENV = ("OPENROUTER_BASE_URL", "OPENROUTER_API_BASE")
+# Constructor fields sent in the OpenRouter options layer, by the option name they become.
+_OPTION_FIELDS = {
+    "openrouter_provider": "provider",
+    **{name: name for name in OPENROUTER_OPTION_FIELDS if name != "provider"},
+    "trace": "trace",
+}
+_CALL_OPTIONS = frozenset(_OPTION_FIELDS.values())
+_OPENAI_FIELDS = (
+    "temperature",
+    "max_tokens",
+    "max_completion_tokens",
+    "top_p",
+    "frequency_penalty",
+    "presence_penalty",
+    "seed",
+    "stop",
+)
+# Keyword arguments LangChain passes around that are not request parameters.
+_INTERNAL_KWARGS = (
+    "ls_structured_output_format",
+    "structured_output_format",
+    "stream",
+    "stream_usage",
+)
+
+
+@contextlib.contextmanager
+def _langchain_errors() -> Iterator[None]:
+    """Re-raise ``openrouter_core`` errors as their LangChain-flavoured subclasses."""
+    from openrouter_core.errors import OpenRouterError  # the openai SDK loads on the first call
+
+    try:
+        yield
+    except OpenRouterError as exc:
+        from langchain_openrouter._errors import to_langchain_error
+
+        translated = to_langchain_error(exc)
+        if translated is exc:
+            raise
+        raise translated from exc
+
+
+class ChatOpenRouter(BaseChatModel):
+    """OpenRouter chat model: hundreds of models behind one OpenAI-compatible API.
+
+    A drop-in for the ``langchain-openrouter`` package (same class path, field names and
+    aliases) that sends requests through the official ``openai`` client and reports every
+    OpenRouter fact: served model, provider, exact cost, cache and reasoning tokens.
+
+    Setup: ``export OPENROUTER_API_KEY=sk-or-...`` (or pass ``api_key=``).
+
+    Example:
+        ```python
+        from langchain_openrouter import ChatOpenRouter
+
+        llm = ChatOpenRouter(
+            model="anthropic/claude-haiku-4.5",
+            temperature=0,
+            openrouter_provider={"sort": "price"},
+            models=["openai/gpt-4o-mini"],  # fallbacks
+        )
+        reply = llm.invoke("Hello!")
+        reply.response_metadata["cost"], reply.usage_metadata
+        ```
+
+    Per call, keyword arguments named like OpenRouter options (``provider``, ``models``,
+    ``reasoning``, ``plugins``...) are merged over the instance's options, ``model=`` overrides
+    the model, and anything else is sent in the request body (``llm.invoke(..., reasoning={...})``
+    or ``llm.bind(provider={...})``).
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    model_name: str = Field(alias="model")
+    """OpenRouter model id, e.g. ``'anthropic/claude-haiku-4.5'`` or ``'openrouter/auto'``."""
+    openrouter_api_key: SecretStr | None = Field(
+        alias="api_key", default_factory=secret_from_env("OPENROUTER_API_KEY", default=None)
+    )
+    """API key (env ``OPENROUTER_API_KEY``); checked at the first call, never shown."""
+    openrouter_api_base: str | None = Field(default=None, alias="base_url")
+    """API root; default env ``OPENROUTER_BASE_URL`` / ``OPENROUTER_API_BASE``, then OpenRouter."""
+    request_timeout: float | None = Field(default=None, alias="timeout", gt=0)
+    """Timeout in **seconds** (the ``openai`` SDK default when unset)."""
+    max_retries: int = Field(default=2, ge=0)
+    """Retries the SDK makes on 408/409/429/5xx and connection errors (``0``: one attempt)."""
+    app_url: str | None = Field(default_factory=from_env("OPENROUTER_APP_URL", default=None))
+    """Your app's URL, sent as ``HTTP-Referer`` for attribution."""
+    app_title: str | None = Field(default_factory=from_env("OPENROUTER_APP_TITLE", default=None))
+    """Your app's name, sent as ``X-Title`` and ``X-OpenRouter-Title``."""
+    app_categories: list[str] | None = None
+    """Marketplace categories, sent as ``X-OpenRouter-Categories``."""
+    default_headers: Mapping[str, str] | None = Field(default=None, exclude=True, repr=False)
+    """Extra headers on every request (never serialised; they win over built-in ones)."""
+
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    """Sampling temperature in [0, 2]."""
+    max_tokens: int | None = Field(default=None, gt=0)
+    """Maximum tokens to generate."""
+    max_completion_tokens: int | None = Field(default=None, gt=0)
+    """Maximum completion tokens (newer name of ``max_tokens``)."""
+    top_p: float | None = None
+    """Nucleus sampling."""
+    frequency_penalty: float | None = None
+    """Frequency penalty in [-2, 2]."""
+    presence_penalty: float | None = None
+    """Presence penalty in [-2, 2]."""
+    seed: int | None = None
+    """Seed for providers that support deterministic sampling."""
+    stop: list[str] | str | None = Field(default=None, alias="stop_sequences")
+    """Stop sequences."""
+    n: int = Field(default=1, ge=1)
+    """Completions per prompt (only 1 when streaming)."""
+    streaming: bool = False
+    """Whether ``invoke`` streams under the hood."""
+    stream_usage: bool = True
+    """Whether streams end with a chunk carrying ``usage_metadata``."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Other body parameters; unknown constructor arguments land here with a warning."""
+
+    openrouter_provider: dict[str, Any] | None = Field(default=None, alias="provider")
+    """Provider routing (``ProviderPreferences`` or a dict: order, sort, only, max_price...)."""
+    models: list[str] | None = None
+    """Fallback models, tried in order when the first one fails."""
+    route: str | None = None
+    """Legacy routing mode (``'fallback'``)."""
+    transforms: list[str] | None = None
+    """Legacy message transforms such as ``['middle-out']``."""
+    plugins: list[dict[str, Any]] | None = None
+    """Plugins (``web``, ``file-parser``, ``response-healing``, ``context-compression``...)."""
+    reasoning: dict[str, Any] | None = None
+    """Reasoning tokens (``ReasoningConfig`` or a dict: effort, max_tokens, exclude...)."""
+    include_reasoning: bool | None = None
+    """Legacy switch for returning reasoning."""
+    session_id: str | None = Field(default_factory=from_env("OPENROUTER_SESSION_ID", default=None))
+    """Groups requests in logs and keeps a conversation on one provider (≤ 256 characters)."""
+    user: str | None = None
+    """Stable identifier of your end user."""
+    prediction: dict[str, Any] | None = None
+    """Predicted output ``{'type': 'content', 'content': ...}``."""
+    verbosity: str | None = None
+    """Answer verbosity (``low``, ``medium``, ``high``...) for models that support it."""
+    top_k: int | None = None
+    """Sample from the k most likely tokens."""
+    min_p: float | None = None
+    """Minimum token probability relative to the most likely one."""
+    top_a: float | None = None
+    """Dynamic top-p."""
+    repetition_penalty: float | None = None
+    """Penalty for repeated tokens, in (0, 2]."""
+    cache_control: dict[str, Any] | None = None
+    """Top-level prompt caching, e.g. ``{'type': 'ephemeral'}`` (Anthropic models)."""
+    trace: dict[str, Any] | None = None
+    """Trace metadata forwarded to OpenRouter broadcast destinations."""
+
+    _client_config: Any = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_model_kwargs(cls, values: Any) -> Any:
+        """Move unknown constructor arguments into ``model_kwargs`` (with a warning)."""
+        if not isinstance(values, dict):
+            return values
+        known = {name for name, f in cls.model_fields.items()} | {
+            f.alias for f in cls.model_fields.values() if f.alias
+        }
+        extra = dict(values.get("model_kwargs") or {})
+        for name in [n for n in values if n not in known]:
+            warnings.warn(
+                f"{name!r} is not a ChatOpenRouter field; it is sent in the request body as "
+                f"model_kwargs[{name!r}]",
+                UserWarning,
+                stacklevel=2,
+            )
+            extra[name] = values.pop(name)
+        clash = known & set(extra)
+        if clash:
+            raise ValueError(f"pass {sorted(clash)} as arguments, not inside model_kwargs")
+        values = {**values, "model_kwargs": extra}
+        for name in _OPTION_FIELDS:
+            for key in (name, cls.model_fields[name].alias):
+                if key and key in values:
+                    values[key] = _convert.plain_option(values[key])
+        return values
+
+    @model_validator(mode="after")
+    def _validate(self) -> ChatOpenRouter:
+        OpenRouterOptions.model_validate(self._option_layer())  # bad options fail here
+        if self.n > 1 and self.streaming:
+            raise ValueError("n must be 1 when streaming=True")
+        _convert.check_model_id(self.model_name)
+        return self
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """The API key is serialised as a reference to ``OPENROUTER_API_KEY``."""
+        return {"openrouter_api_key": "OPENROUTER_API_KEY"}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """``dumps``/``loads`` round-trip the model (without the key)."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """The class path shared with the ``langchain-openrouter`` package."""
+        return ["langchain_openrouter", "chat_models"]
+
+    @property
+    def _llm_type(self) -> str:
+        return "openrouter-chat"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model_name": self.model_name,
+            **self._openai_params(),
+            **self._option_layer(),
+            "streaming": self.streaming,
+            "model_kwargs": self.model_kwargs,
+        }
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="openrouter",
+            ls_model_name=kwargs.get("model") or self.model_name,
+            ls_model_type="chat",
+            ls_temperature=kwargs.get("temperature", self.temperature),
+        )
+        if max_tokens := kwargs.get("max_tokens", self.max_tokens):
+            params["ls_max_tokens"] = max_tokens
+        if ls_stop := stop or kwargs.get("stop") or self.stop:
+            params["ls_stop"] = [ls_stop] if isinstance(ls_stop, str) else list(ls_stop)
+        return params
+
+    def _openai_params(self) -> dict[str, Any]:
+        params = {name: getattr(self, name) for name in _OPENAI_FIELDS}
+        params = {k: v for k, v in params.items() if v is not None and v != []}
+        if self.n > 1:
+            params["n"] = self.n
+        return params
+
+    def _option_layer(self) -> dict[str, Any]:
+        return {
+            option: getattr(self, field)
+            for field, option in _OPTION_FIELDS.items()
+            if getattr(self, field) is not None
+        }
+
+    def _request_body(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The chat-completions body for one call; bad input raises before any request."""
+        if not messages:
+            raise ValueError("no messages to send: pass at least one message")
+        call = {k: v for k, v in kwargs.items() if k not in _INTERNAL_KWARGS}
+        model = call.pop("model", None) or self.model_name
+        if model != self.model_name:
+            _convert.check_model_id(model)
+        if "openrouter_provider" in call:
+            call["provider"] = call.pop("openrouter_provider")
+        options = {k: _convert.plain_option(call.pop(k)) for k in list(call) if k in _CALL_OPTIONS}
+        params = {**self.model_kwargs, **self._openai_params()}
+        if stop:
+            params["stop"] = stop
+        params.update(call)
+        _convert.check_params(params)
+        return {
+            "model": model,
+            "messages": _convert.convert_messages(messages),
+            **params,
+            **build_extra_body(self._option_layer(), options),
+        }
+
+    def _config(self) -> Any:
+        """The client configuration, resolved (and the key checked) at the first call."""
+        if self._client_config is None:
+            from openrouter_core.client import ClientConfig
+
+            user_headers = dict(self.default_headers or {})
+            if self.app_categories:
+                user_headers = {
+                    "X-OpenRouter-Categories": ",".join(self.app_categories),
+                    **user_headers,
+                }
+            self._client_config = ClientConfig.build(
+                api_key=self.openrouter_api_key,
+                base_url=resolve_base_url(self.openrouter_api_base, env=_BASE_URL_ENV),
+                timeout=self.request_timeout,
+                max_retries=self.max_retries,
+                headers=build_headers(
+                    app_url=self.app_url, app_title=self.app_title, default_headers=user_headers
+                ),
+                model=self.model_name,
+            )
+        return self._client_config
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        body = self._request_body(messages, stop, kwargs)
+        from openrouter_core import transport
+        from openrouter_core.client import get_client
+
+        with _langchain_errors():
+            data = transport.complete(get_client(self._config()), body)
+        return _convert.chat_result(data)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
+        body = self._request_body(messages, stop, kwargs)
+        from openrouter_core import transport
+        from openrouter_core.client import get_async_client
+
+        with _langchain_errors():
+            data = await transport.acomplete(get_async_client(self._config()), body)
+        return _convert.chat_result(data)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        converter = _convert.StreamConverter(
+            stream_usage=kwargs.pop("stream_usage", self.stream_usage)
+        )
+        body = self._request_body(messages, stop, kwargs)
+        from openrouter_core import transport
+        from openrouter_core.client import get_client
+
+        with _langchain_errors():
+            stream = transport.open_stream(get_client(self._config()), body)
+            try:
+                for delta in stream:
+                    chunk = converter.chunk(delta)
+                    if chunk is not None:
+                        if run_manager:
+                            run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                        yield chunk
+            finally:
+                if not stream.finished:
+                    stream.close()  # abandoned: the usage so far is reported as incomplete
+            final = converter.final(stream.accumulator)
+            if run_manager:
+                run_manager.on_llm_new_token("", chunk=final)
+            yield final
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        converter = _convert.StreamConverter(
+            stream_usage=kwargs.pop("stream_usage", self.stream_usage)
+        )
+        body = self._request_body(messages, stop, kwargs)
+        from openrouter_core import transport
+        from openrouter_core.client import get_async_client
+
+        with _langchain_errors():
+            stream = await transport.aopen_stream(get_async_client(self._config()), body)
+            try:
+                async for delta in stream:
+                    chunk = converter.chunk(delta)
+                    if chunk is not None:
+                        if run_manager:
+                            await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                        yield chunk
+            finally:
+                if not stream.finished:
+                    await stream.aclose()
+            final = converter.final(stream.accumulator)
+            if run_manager:
+                await run_manager.on_llm_new_token("", chunk=final)
+            yield final
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | Any],
+        *,
+        tool_choice: dict[str, Any] | str | bool | None = None,
+        strict: bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools (LangChain tools, functions, pydantic models, TypedDicts or schemas).
+
+        Args:
+            tools: The tools, converted with ``convert_to_openai_tool``.
+            tool_choice: ``"auto"``, ``"none"``, ``"required"`` (or ``"any"``), a tool name,
+                ``True`` (the only tool) or an OpenAI ``tool_choice`` dict.
+            strict: Ask for arguments that match the schema exactly (``None``: not sent).
+            parallel_tool_calls: ``False`` asks for at most one call per turn.
+            **kwargs: Other parameters bound with the tools.
+
+        Raises:
+            ValueError: A tool cannot be converted, or ``tool_choice`` names no bound tool.
+        """
+        formatted = _convert.format_tools(tools, strict=strict)
+        choice = _convert.format_tool_choice(tool_choice, formatted)
+        if choice is not None:
+            kwargs["tool_choice"] = choice
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return super().bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: Literal["json_schema", "function_calling", "json_mode"] = "json_schema",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
+        """Return a runnable whose output follows ``schema``.
+
+        Args:
+            schema: A pydantic class (the output is an instance), a TypedDict or a JSON schema
+                (the output is a dict). Optional only for ``json_mode``.
+            method: ``"json_schema"`` (``response_format`` with the schema),
+                ``"function_calling"`` (a forced tool call) or ``"json_mode"``
+                (``response_format={"type": "json_object"}``; describe the format in the prompt).
+            include_raw: Return ``{"raw", "parsed", "parsing_error"}`` instead of raising on a
+                parsing error.
+            strict: Ask for output that matches the schema exactly (``None``: not sent).
+            **kwargs: Other parameters bound to the model.
+
+        Raises:
+            ValueError: An unknown method, or no schema for a method that needs one.
+        """
+        bound, parser = _convert.structured_output(schema, method=method, strict=strict)
+        llm = self.bind(**bound, **kwargs)
+        if not include_raw:
+            return llm | parser
+        parsed = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        )
+        fallback = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=llm) | parsed.with_fallbacks(
+            [fallback], exception_key="parsing_error"
+        )
+
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens in ``text``: tiktoken's ``o200k_base`` when cached locally, else an estimate."""
+        return _convert.text_token_counter()(text)
+
+    def get_num_tokens_from_messages(
+        self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
+    ) -> int:
+        """Approximate prompt tokens of ``messages`` (and ``tools``), without any request.
+
+        OpenRouter serves many tokenizers, so this is an approximation: with tiktoken installed
+        and its ``o200k_base`` encoding already cached, text is counted with it; otherwise text
+        counts one token per 4 characters. Each message adds 3 tokens, each image, file or
+        audio part 85, and the reply priming 3. Never raises ``ImportError``.
+        """
+        formatted_tools = _convert.format_tools(tools) if tools else None
+        return _convert.count_tokens(
+            _convert.convert_messages(messages), formatted_tools, _convert.text_token_counter()
+        )
