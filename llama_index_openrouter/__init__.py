@@ -1,5 +1,38 @@
-"""llama_index_openrouter."""
+"""OpenRouter for LlamaIndex: ``OpenRouter``, a function-calling LLM for every OpenRouter model.
+
+Names are resolved on first use, so ``import llama_index_openrouter`` stays light (LlamaIndex
+itself is imported when ``OpenRouter`` is first touched, the ``openai`` SDK at the first
+request).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from openrouter_core._version import __version__
 
-__all__ = ["__version__"]
+if TYPE_CHECKING:
+    from llama_index_openrouter.base import OpenRouter
+    from llama_index_openrouter.utils import RAW_ARGUMENTS_KEY
+
+_LAZY: dict[str, str] = {
+    "OpenRouter": "llama_index_openrouter.base",
+    "RAW_ARGUMENTS_KEY": "llama_index_openrouter.utils",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
+__all__ = ["RAW_ARGUMENTS_KEY", "OpenRouter", "__version__"]
