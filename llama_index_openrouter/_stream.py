@@ -13,6 +13,7 @@ nothing and leaves no connection open.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncResponseStream", "ResponseStream", "instrument_astream", "instrument_stream"]
 
 dispatcher = get_dispatcher(__name__)
+logger = logging.getLogger(__name__)
 
 R = TypeVar("R", ChatResponse, CompletionResponse)
 
@@ -270,7 +272,12 @@ def instrument_stream(
                 yield item
                 last = item
         except GeneratorExit:
-            call.end(responses.stop() or last)
+            try:
+                final = responses.stop()
+            except Exception:  # closing must not turn the caller's close() into an error
+                logger.warning("closing an abandoned OpenRouter stream failed", exc_info=True)
+                final = None
+            call.end(final or last)
             raise
         except BaseException as exc:
             call.fail(exc, during_stream=True)
@@ -308,7 +315,12 @@ async def instrument_astream(
                 yield item
                 last = item
         except GeneratorExit:
-            call.end(await responses.stop() or last)
+            try:
+                final = await responses.stop()
+            except Exception:  # closing must not turn the caller's aclose() into an error
+                logger.warning("closing an abandoned OpenRouter stream failed", exc_info=True)
+                final = None
+            call.end(final or last)
             raise
         except BaseException as exc:
             call.fail(exc, during_stream=True)

@@ -328,8 +328,8 @@ class OpenRouter(FunctionCallingLLM):
     def _options(self) -> OpenRouterOptions | None:
         values = {name: getattr(self, name) for name in _OPTION_FIELDS}
         present = {name: value for name, value in values.items() if value is not None}
-        # The fields were validated on assignment, so the model is built without validating again.
-        return OpenRouterOptions.model_construct(**present) if present else None
+        # Instances validated at construction pass through; values assigned later are checked.
+        return OpenRouterOptions.model_validate(present) if present else None
 
     def _prepare(
         self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]

@@ -402,3 +402,68 @@ def test_the_callers_message_list_is_never_modified(
 
     assert history == snapshot
     assert openrouter_emulator.charges[-1].cost > Decimal(0)
+
+
+def test_annotations_are_kept_on_the_message(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    citation = {
+        "type": "url_citation",
+        "url_citation": {"url": "https://example.org", "title": "Ex", "start_index": 0},
+    }
+    openrouter_emulator.enqueue(replies.text("See example.org.", annotations=[citation]))
+
+    response = llm.chat(_user("Search"))
+
+    assert response.message.additional_kwargs["annotations"] == [citation]
+
+
+def test_logprobs_become_llama_index_logprobs() -> None:
+    from llama_index_openrouter.utils import chat_response_from_body
+
+    body = {
+        "id": "gen-1",
+        "model": "openai/gpt-4o-mini",
+        "provider": "OpenAI",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": "Hi"},
+                "logprobs": {
+                    "content": [
+                        {
+                            "token": "Hi",
+                            "logprob": -0.1,
+                            "bytes": [72, 105],
+                            "top_logprobs": [
+                                {"token": "Hi", "logprob": -0.1, "bytes": [72, 105]},
+                                {"token": "Hey", "logprob": -2.5, "bytes": None},
+                            ],
+                        }
+                    ]
+                },
+            }
+        ],
+    }
+
+    response = chat_response_from_body(body)
+
+    assert response.logprobs is not None
+    [[first, second]] = response.logprobs
+    assert (first.token, first.logprob, first.bytes) == ("Hi", -0.1, [72, 105])
+    assert (second.token, second.logprob, second.bytes) == ("Hey", -2.5, [])
+    assert response.additional_kwargs["prompt_tokens"] is None  # no usage reported
+    assert response.additional_kwargs["cost"] is None
+
+
+def test_options_assigned_after_construction_are_validated_and_sent(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    llm.provider = {"sort": "price"}  # type: ignore[assignment]
+    llm.chat(_user("Hi"))
+    assert openrouter_emulator.last_request.body["provider"] == {"sort": "price"}
+
+    llm.provider = {"sort": "cheapest"}  # type: ignore[assignment]
+    with pytest.raises(ValueError, match="unknown provider sort"):
+        llm.chat(_user("Hi"))
