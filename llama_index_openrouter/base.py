@@ -217,8 +217,16 @@ class OpenRouter(FunctionCallingLLM):
                 ``pydantic_program_mode``...).
 
         Raises:
+            TypeError: An argument name is unknown (body fields go in ``additional_kwargs``).
             pydantic.ValidationError: An argument has an invalid value.
         """
+        unknown = sorted(kwargs.keys() - type(self).model_fields.keys())
+        if unknown:
+            msg = (
+                f"OpenRouter got unexpected argument(s) {', '.join(unknown)}; request body "
+                "fields such as top_p or seed go in additional_kwargs={...}"
+            )
+            raise TypeError(msg)
         super().__init__(
             model=model,
             api_key=api_key,

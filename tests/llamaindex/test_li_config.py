@@ -228,3 +228,10 @@ def test_the_public_names() -> None:
     assert llama_index_openrouter.RAW_ARGUMENTS_KEY == "__raw_arguments__"
     with pytest.raises(AttributeError):
         _ = llama_index_openrouter.Nope  # type: ignore[attr-defined]
+
+
+def test_an_unknown_argument_is_an_error_not_ignored() -> None:
+    with pytest.raises(TypeError, match=r"max_token.*additional_kwargs"):
+        OpenRouter(model=MODEL, max_token=5)  # type: ignore[call-arg]
+
+    assert OpenRouter(model=MODEL, system_prompt="Be brief.").system_prompt == "Be brief."
