@@ -17,6 +17,7 @@ from llama_index.core.base.llms.types import (
     MessageRole,
 )
 from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
+from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]
 from llama_index.core.instrumentation.events.llm import (
     LLMStructuredPredictEndEvent,
     LLMStructuredPredictInProgressEvent,
@@ -26,7 +27,6 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import PydanticProgramMode
-from llama_index_instrumentation import get_dispatcher
 from pydantic import Field, PrivateAttr, SecretStr, field_serializer
 
 from llama_index_openrouter import utils

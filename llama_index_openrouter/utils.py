@@ -8,7 +8,8 @@ the final response of a stream, from ``StreamAccumulator.completion()``) and
 :func:`chat_response_from_delta` (one per streamed chunk) build ``ChatResponse``s, and
 :func:`tool_selections_from_response` reads tool calls back as ``ToolSelection``s.
 
-Nothing here does I/O or imports the ``openai`` SDK.
+Nothing here imports the ``openai`` SDK or talks to OpenRouter; the only I/O is LlamaIndex
+resolving a block's data (reading an image or document ``path``, fetching an audio ``url``).
 """
 
 from __future__ import annotations
