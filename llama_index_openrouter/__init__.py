@@ -1,14 +1,53 @@
-"""llama_index_openrouter."""
+"""OpenRouter for LlamaIndex: ``OpenRouter``, a function-calling LLM for every OpenRouter model.
 
-from llama_index_openrouter.callbacks import (
-    OpenRouterUsageEventHandler,
-    attach_usage_handler,
-    detach_usage_handler,
-    get_openrouter_usage_handler,
-)
+Names are resolved on first use, so ``import llama_index_openrouter`` stays light (LlamaIndex
+itself is imported when ``OpenRouter`` is first touched, the ``openai`` SDK at the first
+request).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from openrouter_core._version import __version__
 
+if TYPE_CHECKING:
+    from llama_index_openrouter.base import OpenRouter
+    from llama_index_openrouter.callbacks import (
+        OpenRouterUsageEventHandler,
+        attach_usage_handler,
+        detach_usage_handler,
+        get_openrouter_usage_handler,
+    )
+    from llama_index_openrouter.utils import RAW_ARGUMENTS_KEY
+
+_LAZY: dict[str, str] = {
+    "OpenRouter": "llama_index_openrouter.base",
+    "RAW_ARGUMENTS_KEY": "llama_index_openrouter.utils",
+    "OpenRouterUsageEventHandler": "llama_index_openrouter.callbacks",
+    "attach_usage_handler": "llama_index_openrouter.callbacks",
+    "detach_usage_handler": "llama_index_openrouter.callbacks",
+    "get_openrouter_usage_handler": "llama_index_openrouter.callbacks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
 __all__ = [
+    "RAW_ARGUMENTS_KEY",
+    "OpenRouter",
     "OpenRouterUsageEventHandler",
     "__version__",
     "attach_usage_handler",

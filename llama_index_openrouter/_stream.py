@@ -1,0 +1,330 @@
+"""Streams as LlamaIndex responses, with the instrumentation events LlamaIndex's LLMs emit.
+
+``llama_index.core.llms.callbacks.llm_chat_callback`` emits a start event, an in-progress event
+per chunk and an end event carrying the last response; but when the caller stops reading a
+stream early it emits an ``ExceptionEvent`` for the ``GeneratorExit`` and never the end event,
+so handlers that count usage lose the call. The wrappers here emit the same events, through the
+same dispatcher and callback manager, and on an early stop close the HTTP stream and end the
+call with a response built from what was received (``additional_kwargs["incomplete"]``).
+
+The request is sent when the caller starts reading, so a stream that is never read costs
+nothing and leaves no connection open.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Sequence,
+)
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from llama_index.core.base.llms.types import ChatMessage, ChatResponse, CompletionResponse
+from llama_index.core.callbacks import CBEventType, EventPayload
+from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]
+from llama_index.core.instrumentation.events.exception import ExceptionEvent
+from llama_index.core.instrumentation.events.llm import (
+    LLMChatEndEvent,
+    LLMChatInProgressEvent,
+    LLMChatStartEvent,
+    LLMCompletionEndEvent,
+    LLMCompletionInProgressEvent,
+    LLMCompletionStartEvent,
+)
+from llama_index.core.instrumentation.span import active_span_id
+
+if TYPE_CHECKING:
+    from llama_index.core.llms.llm import LLM
+
+    from openrouter_core.streaming import StreamAccumulator, StreamDelta
+    from openrouter_core.transport import AsyncChatStream, ChatStream
+
+__all__ = ["AsyncResponseStream", "ResponseStream", "instrument_astream", "instrument_stream"]
+
+dispatcher = get_dispatcher(__name__)
+logger = logging.getLogger(__name__)
+
+R = TypeVar("R", ChatResponse, CompletionResponse)
+
+
+class ResponseStream(Generic[R]):
+    """Iterates a chat-completion stream as LlamaIndex responses.
+
+    One response per chunk that adds text, reasoning or tool calls, then a last one built from
+    the whole completion (usage, cost, finish reason), also when the usage arrives in a chunk of
+    its own after the finish chunk.
+    """
+
+    def __init__(
+        self,
+        open_stream: Callable[[], ChatStream],
+        on_delta: Callable[[StreamAccumulator, StreamDelta], R | None],
+        on_end: Callable[..., R],
+    ) -> None:
+        self._open = open_stream
+        self._on_delta: Callable[[StreamAccumulator, StreamDelta], R | None] = on_delta
+        self._on_end: Callable[..., R] = on_end
+        self._stream: ChatStream | None = None
+        self._final: R | None = None
+        self._iterator: Generator[R, None, None] = self._run()
+
+    def _run(self) -> Generator[R, None, None]:
+        stream = self._stream = self._open()
+        acc = stream.accumulator
+        on_delta = self._on_delta
+        deltas = iter(stream)
+        try:
+            for delta in deltas:
+                item = on_delta(acc, delta)
+                if item is not None:
+                    yield item
+        finally:
+            deltas.close()  # type: ignore[attr-defined]
+        self._final = self._on_end(acc.completion(), delta="")
+        yield self._final
+
+    def __iter__(self) -> Iterator[R]:
+        return self._iterator
+
+    def stop(self) -> R | None:
+        """Stop reading; close the HTTP stream; return the response for what was received."""
+        self._iterator.close()
+        if self._final is not None:
+            return self._final
+        if self._stream is None:
+            return None
+        self._stream.close()
+        return self._on_end(self._stream.accumulator.completion(), delta="", incomplete=True)
+
+
+class AsyncResponseStream(Generic[R]):
+    """Asynchronous :class:`ResponseStream`."""
+
+    def __init__(
+        self,
+        open_stream: Callable[[], Awaitable[AsyncChatStream]],
+        on_delta: Callable[[StreamAccumulator, StreamDelta], R | None],
+        on_end: Callable[..., R],
+    ) -> None:
+        self._open = open_stream
+        self._on_delta: Callable[[StreamAccumulator, StreamDelta], R | None] = on_delta
+        self._on_end: Callable[..., R] = on_end
+        self._stream: AsyncChatStream | None = None
+        self._final: R | None = None
+        self._iterator: AsyncGenerator[R, None] = self._run()
+
+    async def _run(self) -> AsyncGenerator[R, None]:
+        stream = self._stream = await self._open()
+        acc = stream.accumulator
+        on_delta = self._on_delta
+        deltas = aiter(stream)
+        try:
+            async for delta in deltas:
+                item = on_delta(acc, delta)
+                if item is not None:
+                    yield item
+        finally:
+            await deltas.aclose()  # type: ignore[attr-defined]
+        self._final = self._on_end(acc.completion(), delta="")
+        yield self._final
+
+    def __aiter__(self) -> AsyncIterator[R]:
+        return self._iterator
+
+    async def stop(self) -> R | None:
+        """Stop reading; close the HTTP stream; return the response for what was received."""
+        await self._iterator.aclose()
+        if self._final is not None:
+            return self._final
+        if self._stream is None:
+            return None
+        await self._stream.aclose()
+        return self._on_end(self._stream.accumulator.completion(), delta="", incomplete=True)
+
+
+class _Call:
+    """The instrumentation of one streaming call: what ``llm_*_callback`` would emit."""
+
+    def __init__(
+        self, llm: LLM, kind: str, messages: Sequence[ChatMessage] | None, prompt: str | None
+    ) -> None:
+        self.llm = llm
+        self.chat = kind == "chat"
+        self.messages = list(messages) if messages is not None else []
+        self.prompt = prompt or ""
+        self.span_id = active_span_id.get()
+        self.manager = llm.callback_manager
+        self.event_id = ""
+
+    def start(self, kwargs: dict[str, Any]) -> None:
+        model_dict = self.llm.to_payload()
+        if self.chat:
+            dispatcher.event(
+                LLMChatStartEvent(
+                    model_dict=model_dict,
+                    messages=self.messages,
+                    additional_kwargs=kwargs,
+                    span_id=self.span_id,
+                )
+            )
+            payload: dict[str, Any] = {
+                EventPayload.MESSAGES: self.messages,
+                EventPayload.ADDITIONAL_KWARGS: kwargs,
+                EventPayload.SERIALIZED: model_dict,
+            }
+        else:
+            dispatcher.event(
+                LLMCompletionStartEvent(
+                    model_dict=model_dict,
+                    prompt=self.prompt,
+                    additional_kwargs=kwargs,
+                    span_id=self.span_id,
+                )
+            )
+            payload = {
+                EventPayload.PROMPT: self.prompt,
+                EventPayload.ADDITIONAL_KWARGS: kwargs,
+                EventPayload.SERIALIZED: model_dict,
+            }
+        self.event_id = self.manager.on_event_start(CBEventType.LLM, payload=payload)
+
+    def progress(self, response: Any) -> None:
+        if self.chat:
+            dispatcher.event(
+                LLMChatInProgressEvent(
+                    messages=self.messages, response=response, span_id=self.span_id
+                )
+            )
+        else:
+            dispatcher.event(
+                LLMCompletionInProgressEvent(
+                    prompt=self.prompt, response=response, span_id=self.span_id
+                )
+            )
+
+    def end(self, response: Any) -> None:
+        payload: dict[str, Any]
+        if self.chat:
+            payload = {EventPayload.MESSAGES: self.messages, EventPayload.RESPONSE: response}
+        else:
+            payload = {EventPayload.PROMPT: self.prompt, EventPayload.COMPLETION: response}
+        self.manager.on_event_end(CBEventType.LLM, payload=payload, event_id=self.event_id)
+        if self.chat:
+            dispatcher.event(
+                LLMChatEndEvent(messages=self.messages, response=response, span_id=self.span_id)
+            )
+        else:
+            dispatcher.event(
+                LLMCompletionEndEvent(prompt=self.prompt, response=response, span_id=self.span_id)
+            )
+
+    def fail(self, exc: BaseException, *, during_stream: bool) -> None:
+        self.manager.on_event_end(
+            CBEventType.LLM, payload={EventPayload.EXCEPTION: exc}, event_id=self.event_id
+        )
+        if during_stream:
+            dispatcher.event(ExceptionEvent(exception=exc, span_id=self.span_id))
+
+
+def instrument_stream(
+    llm: LLM,
+    kwargs: dict[str, Any],
+    prepare: Callable[[], ResponseStream[R]],
+    *,
+    messages: Sequence[ChatMessage] | None = None,
+    prompt: str | None = None,
+) -> Generator[R, None, None]:
+    """Emit the start event, prepare the stream, and return a generator that emits the rest.
+
+    Args:
+        llm: The LLM (its callback manager, rate limiter and payload are used).
+        kwargs: The call's keyword arguments, as shown in the start event.
+        prepare: Validates the request and returns the (not yet opened) response stream;
+            errors it raises end the call before any request is sent.
+        messages: The messages of a chat call.
+        prompt: The prompt of a completion call.
+
+    Returns:
+        The responses, each reported as in progress, the last one in the end event.
+    """
+    call = _Call(llm, "chat" if messages is not None else "completion", messages, prompt)
+    with call.manager.as_trace("chat" if call.chat else "completion"):
+        call.start(kwargs)
+        if llm.rate_limiter is not None:
+            llm.rate_limiter.acquire()
+        try:
+            responses = prepare()
+        except BaseException as exc:
+            call.fail(exc, during_stream=False)
+            raise
+
+    def events() -> Generator[R, None, None]:
+        last: R | None = None
+        try:
+            for item in responses:
+                call.progress(item)
+                yield item
+                last = item
+        except GeneratorExit:
+            try:
+                final = responses.stop()
+            except Exception:  # closing must not turn the caller's close() into an error
+                logger.warning("closing an abandoned OpenRouter stream failed", exc_info=True)
+                final = None
+            call.end(final or last)
+            raise
+        except BaseException as exc:
+            call.fail(exc, during_stream=True)
+            raise
+        call.end(last)
+
+    return events()
+
+
+async def instrument_astream(
+    llm: LLM,
+    kwargs: dict[str, Any],
+    prepare: Callable[[], AsyncResponseStream[R]],
+    *,
+    messages: Sequence[ChatMessage] | None = None,
+    prompt: str | None = None,
+) -> AsyncGenerator[R, None]:
+    """Asynchronous :func:`instrument_stream`."""
+    call = _Call(llm, "chat" if messages is not None else "completion", messages, prompt)
+    with call.manager.as_trace("chat" if call.chat else "completion"):
+        call.start(kwargs)
+        if llm.rate_limiter is not None:
+            await llm.rate_limiter.async_acquire()
+        try:
+            responses = prepare()
+        except BaseException as exc:
+            call.fail(exc, during_stream=False)
+            raise
+
+    async def events() -> AsyncGenerator[R, None]:
+        last: R | None = None
+        try:
+            async for item in responses:
+                call.progress(item)
+                yield item
+                last = item
+        except GeneratorExit:
+            try:
+                final = await responses.stop()
+            except Exception:  # closing must not turn the caller's aclose() into an error
+                logger.warning("closing an abandoned OpenRouter stream failed", exc_info=True)
+                final = None
+            call.end(final or last)
+            raise
+        except BaseException as exc:
+            call.fail(exc, during_stream=True)
+            raise
+        call.end(last)
+
+    return events()

@@ -1,0 +1,181 @@
+"""Tool calling: requests, ToolSelections, streamed tool calls, malformed arguments."""
+
+from __future__ import annotations
+
+import pytest
+from llama_index.core.base.llms.types import ToolCallBlock
+from llama_index.core.llms import ChatMessage, ChatResponse
+from llama_index.core.tools import FunctionTool
+
+from llama_index_openrouter import RAW_ARGUMENTS_KEY, OpenRouter
+from openrouter_core.testing import OpenRouterEmulator, replies
+
+
+def add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+
+def multiply(a: int, b: int) -> int:
+    """Multiply two integers."""
+    return a * b
+
+
+TOOLS = [FunctionTool.from_defaults(add), FunctionTool.from_defaults(multiply)]
+TWO_CALLS = [
+    {"name": "add", "arguments": {"a": 2, "b": 3}, "id": "call_add"},
+    {"name": "multiply", "arguments": {"a": 4, "b": 5}, "id": "call_mul"},
+]
+
+
+def _selections(llm: OpenRouter, response: ChatResponse) -> list[tuple[str, str, dict]]:
+    return [
+        (s.tool_id, s.tool_name, s.tool_kwargs) for s in llm.get_tool_calls_from_response(response)
+    ]
+
+
+def test_chat_with_tools_sends_the_tools_and_reads_the_calls(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    openrouter_emulator.enqueue(replies.tool_calls(TWO_CALLS))
+
+    response = llm.chat_with_tools(TOOLS, user_msg="2+3 and 4*5?", allow_parallel_tool_calls=True)
+
+    body = openrouter_emulator.last_request.body
+    assert [t["function"]["name"] for t in body["tools"]] == ["add", "multiply"]
+    assert body["tools"][0]["function"]["parameters"]["properties"].keys() == {"a", "b"}
+    assert body["tool_choice"] == "auto"
+    assert body["parallel_tool_calls"] is True
+    assert _selections(llm, response) == [
+        ("call_add", "add", {"a": 2, "b": 3}),
+        ("call_mul", "multiply", {"a": 4, "b": 5}),
+    ]
+    blocks = [b for b in response.message.blocks if isinstance(b, ToolCallBlock)]
+    assert [b.tool_kwargs for b in blocks] == [{"a": 2, "b": 3}, {"a": 4, "b": 5}]
+    assert len(response.message.additional_kwargs["tool_calls"]) == 2
+    assert response.additional_kwargs["finish_reason"] == "tool_calls"
+
+
+async def test_achat_with_tools_required_and_named_choice(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    response = await llm.achat_with_tools(TOOLS, user_msg="Add 7 and 8", tool_required=True)
+    assert openrouter_emulator.last_request.body["tool_choice"] == "required"
+    [selection] = llm.get_tool_calls_from_response(response)
+    assert selection.tool_name == "add"  # the emulator calls the first tool offered
+
+    response = await llm.achat_with_tools(TOOLS, user_msg="Multiply", tool_choice="multiply")
+    assert openrouter_emulator.last_request.body["tool_choice"] == {
+        "type": "function",
+        "function": {"name": "multiply"},
+    }
+    assert llm.get_tool_calls_from_response(response)[0].tool_name == "multiply"
+
+
+def test_only_the_first_call_is_kept_unless_parallel_calls_are_allowed(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    openrouter_emulator.enqueue(replies.tool_calls(TWO_CALLS))
+
+    response = llm.chat_with_tools(TOOLS, user_msg="Both please")
+
+    assert openrouter_emulator.last_request.body["parallel_tool_calls"] is False
+    assert _selections(llm, response) == [("call_add", "add", {"a": 2, "b": 3})]
+    assert len(response.message.additional_kwargs["tool_calls"]) == 1
+
+
+def test_the_chat_history_is_not_modified(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    history = [ChatMessage(role="system", content="You are a calculator.")]
+
+    llm.chat_with_tools(TOOLS, user_msg="Add 1 and 2", chat_history=history)
+    list(llm.stream_chat_with_tools(TOOLS, user_msg="Add 3 and 4", chat_history=history))
+
+    assert len(history) == 1
+    assert [m["role"] for m in openrouter_emulator.chat_requests[-1]["messages"]] == [
+        "system",
+        "user",
+    ]
+
+
+@pytest.mark.parametrize("same_chunk", [True, False])
+def test_streamed_tool_calls_are_whole_in_every_chunk(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator, same_chunk: bool
+) -> None:
+    openrouter_emulator.enqueue(replies.tool_calls(TWO_CALLS, same_chunk=same_chunk, chunk_chars=4))
+
+    responses = list(
+        llm.stream_chat_with_tools(TOOLS, user_msg="Both", allow_parallel_tool_calls=True)
+    )
+
+    counts = [len(r.message.additional_kwargs.get("tool_calls", [])) for r in responses]
+    assert counts == sorted(counts)  # the calls accumulate, never reset
+    if same_chunk:  # both calls, complete, arrive in one chunk
+        assert counts[0] == 2
+    for response in responses:
+        calls = llm.get_tool_calls_from_response(response, error_on_no_tool_call=False)
+        assert [c.tool_name for c in calls] == ["add", "multiply"][: len(calls)]
+    assert _selections(llm, responses[-1]) == [
+        ("call_add", "add", {"a": 2, "b": 3}),
+        ("call_mul", "multiply", {"a": 4, "b": 5}),
+    ]
+    assert responses[-1].additional_kwargs["finish_reason"] == "tool_calls"
+
+
+async def test_astream_chat_with_tools(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    openrouter_emulator.enqueue(replies.tool_calls(TWO_CALLS, chunk_chars=3))
+
+    stream = await llm.astream_chat_with_tools(TOOLS, user_msg="Both")
+    responses = [r async for r in stream]
+
+    partial = [
+        llm.get_tool_calls_from_response(r, error_on_no_tool_call=False) for r in responses[:-1]
+    ]
+    # While streaming, incomplete arguments are parsed as far as they go.
+    assert any(calls and calls[-1].tool_kwargs == {"a": 4} for calls in partial)
+    assert _selections(llm, responses[-1])[1] == ("call_mul", "multiply", {"a": 4, "b": 5})
+
+
+def test_malformed_arguments_raise_or_come_back_raw(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    openrouter_emulator.enqueue(replies.tool_calls([{"name": "add", "arguments": '{"a": 2, "b"'}]))
+    response = llm.chat_with_tools(TOOLS, user_msg="Add")
+
+    with pytest.raises(ValueError, match=r"'add'.*not valid JSON"):
+        llm.get_tool_calls_from_response(response)
+    [selection] = llm.get_tool_calls_from_response(response, error_on_no_tool_call=False)
+    assert selection.tool_kwargs == {RAW_ARGUMENTS_KEY: '{"a": 2, "b"'}
+
+
+def test_malformed_arguments_at_the_end_of_a_stream_are_not_repaired(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    openrouter_emulator.enqueue(replies.tool_calls([{"name": "add", "arguments": '{"a": 2'}]))
+
+    *_, last = llm.stream_chat_with_tools(TOOLS, user_msg="Add")
+
+    [selection] = llm.get_tool_calls_from_response(last, error_on_no_tool_call=False)
+    assert selection.tool_kwargs == {RAW_ARGUMENTS_KEY: '{"a": 2'}
+
+
+def test_no_tool_call(llm: OpenRouter, openrouter_emulator: OpenRouterEmulator) -> None:
+    openrouter_emulator.enqueue(replies.text("I would rather not."))
+    response = llm.chat_with_tools(TOOLS, user_msg="Add")
+
+    with pytest.raises(ValueError, match="without calling a tool"):
+        llm.get_tool_calls_from_response(response)
+    assert llm.get_tool_calls_from_response(response, error_on_no_tool_call=False) == []
+
+
+def test_predict_and_call(llm: OpenRouter, openrouter_emulator: OpenRouterEmulator) -> None:
+    openrouter_emulator.enqueue(
+        replies.tool_calls([{"name": "multiply", "arguments": {"a": 6, "b": 7}}])
+    )
+
+    result = llm.predict_and_call(TOOLS, user_msg="6 times 7")
+
+    assert result.response == "42"
