@@ -20,6 +20,8 @@ from openrouter_core.options import (
 from openrouter_core.usage import OpenRouterUsage
 
 if TYPE_CHECKING:
+    from openrouter_core.account import OpenRouterAccount
+    from openrouter_core.catalog import ModelCatalog, ModelInfo, ModelPricing, default_catalog
     from openrouter_core.errors import (
         APIConnectionError,
         APIStatusError,
@@ -56,6 +58,15 @@ _LAZY_ERRORS = frozenset(
     }
 )
 
+# The model catalog and the account client load on first use as well.
+_LAZY_CATALOG = {
+    "ModelCatalog": "openrouter_core.catalog",
+    "ModelInfo": "openrouter_core.catalog",
+    "ModelPricing": "openrouter_core.catalog",
+    "default_catalog": "openrouter_core.catalog",
+    "OpenRouterAccount": "openrouter_core.account",
+}
+
 
 def __getattr__(name: str) -> Any:
     # The error classes subclass the openai SDK's, and importing the SDK costs more than half a
@@ -64,6 +75,10 @@ def __getattr__(name: str) -> Any:
         from openrouter_core import errors
 
         return getattr(errors, name)
+    if name in _LAZY_CATALOG:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY_CATALOG[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -75,8 +90,12 @@ __all__ = [
     "ContextLengthExceededError",
     "InsufficientCreditsError",
     "MissingAPIKeyError",
+    "ModelCatalog",
+    "ModelInfo",
     "ModelNotFoundError",
+    "ModelPricing",
     "ModerationError",
+    "OpenRouterAccount",
     "OpenRouterError",
     "OpenRouterOptions",
     "OpenRouterUsage",
@@ -88,4 +107,5 @@ __all__ = [
     "RequestTimeoutError",
     "__version__",
     "build_extra_body",
+    "default_catalog",
 ]
