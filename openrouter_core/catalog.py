@@ -201,14 +201,15 @@ def _build_snapshot(entries: list[Any], fetched_at: float) -> _Snapshot:
         by_key.setdefault(info.id.lower(), info)
         if info.canonical_slug:
             by_key.setdefault(info.canonical_slug.lower(), info)
-        if info.variant is None:
-            names = {_slug(info.id).lower()}
-            if info.canonical_slug:
-                names.add(_slug(info.canonical_slug).lower())
-            for name in names:
-                ids = bare.setdefault(name, [])
-                if info.id not in ids:
-                    ids.append(info.id)
+        # Bare names map to base ids; a variant listed without its base (a model offered only
+        # as ":free") still gives its bare name, resolved with the variant suffix.
+        names = {_slug(info.base_id).lower()}
+        if info.canonical_slug:
+            names.add(_slug(info.canonical_slug).lower())
+        for name in names:
+            ids = bare.setdefault(name, [])
+            if info.base_id not in ids:
+                ids.append(info.base_id)
     return _Snapshot(
         models=models,
         fetched_at=fetched_at,
@@ -418,7 +419,7 @@ class ModelCatalog:
         self._snapshot: _Snapshot | None = None
         self._load_lock = threading.Lock()
         self._state_lock = threading.Lock()
-        self._attempts = 0
+        self._fetches = 0  # fetches that have ended, successfully or not
         self._failed_at: float | None = None
         self._error: BaseException | None = None
         self._disk_checked_at: float | None = None
@@ -492,11 +493,11 @@ class ModelCatalog:
         snapshot = self._snapshot
         if not force and snapshot is not None and self._age(snapshot) < self._ttl:
             return snapshot
-        attempt = self._attempts
+        fetches = self._fetches
         with self._load_lock:
             snapshot = self._snapshot
-            if self._attempts != attempt:
-                # Another thread fetched (or failed to) while this one waited: share its result.
+            if self._fetches != fetches:
+                # A fetch ended while this thread waited for the lock: share its result.
                 if snapshot is not None:
                     return snapshot
                 if self._error is not None:
@@ -522,10 +523,10 @@ class ModelCatalog:
     def _fetch_locked(self, stale: _Snapshot | None) -> _Snapshot:
         from openrouter_core.errors import OpenRouterError
 
-        self._attempts += 1
         try:
             entries = self._download()
         except OpenRouterError as exc:
+            self._fetches += 1
             self._failed_at = self._clock()
             self._error = exc
             if stale is None:
@@ -538,6 +539,7 @@ class ModelCatalog:
             logger.warning(message)
             warnings.warn(message, StaleCatalogWarning, stacklevel=4)
             return stale
+        self._fetches += 1
         snapshot = _build_snapshot(entries, self._clock())
         self._failed_at = None
         self._error = None

@@ -183,7 +183,12 @@ def _tokens_arg(value: str) -> int:
 def _catalog(args: argparse.Namespace) -> ModelCatalog:
     from openrouter_core.catalog import ModelCatalog
 
-    return ModelCatalog(base_url=args.base_url, cache_dir=args.cache_dir)
+    return ModelCatalog(
+        base_url=args.base_url,
+        cache_dir=args.cache_dir,
+        timeout=args.timeout,
+        max_retries=args.max_retries,
+    )
 
 
 def _per_token(value: Decimal | None) -> Decimal | None:
@@ -281,7 +286,9 @@ def _cmd_endpoints(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_key(args: argparse.Namespace, out: TextIO) -> int:
     from openrouter_core.account import OpenRouterAccount
 
-    info = OpenRouterAccount(base_url=args.base_url).key_info()
+    info = OpenRouterAccount(
+        base_url=args.base_url, timeout=args.timeout, max_retries=args.max_retries
+    ).key_info()
 
     def money(value: Decimal | None, none: str = "-") -> str:
         return f"${_plain(value)}" if value is not None else none
@@ -307,6 +314,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     common.add_argument(
         "--cache-dir", help="catalog cache directory (default: $OPENROUTER_CACHE_DIR or the user's)"
+    )
+    common.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default 30)"
+    )
+    common.add_argument(
+        "--max-retries",
+        type=_tokens_arg,
+        default=2,
+        metavar="N",
+        help="retries on connection errors, 429 and 5xx (default 2)",
     )
     parser = argparse.ArgumentParser(
         prog="python -m openrouter_core",
