@@ -7,8 +7,8 @@ used with a :class:`StaleCatalogWarning`; with no copy at all, :class:`CatalogUn
 says so. Concurrent callers share one fetch.
 
 Framework integrations read it without blocking: :func:`default_catalog` returns the shared
-instance for a base URL and :meth:`ModelCatalog.peek` answers from memory or disk only, never
-from the network.
+instance for a base URL, :meth:`ModelCatalog.peek` answers from memory or disk only, never
+from the network, and :meth:`ModelCatalog.prefetch` loads it in a background thread.
 
 Example:
     .. code-block:: python
@@ -423,6 +423,7 @@ class ModelCatalog:
         self._failed_at: float | None = None
         self._error: BaseException | None = None
         self._disk_checked_at: float | None = None
+        self._prefetching = False
 
     def __repr__(self) -> str:
         return f"ModelCatalog(base_url={self._base_url!r}, ttl={self._ttl:g})"
@@ -489,7 +490,7 @@ class ModelCatalog:
         """:meth:`load` in a worker thread, so the event loop is not blocked."""
         return await asyncio.to_thread(self.load, refresh=refresh)
 
-    def _ensure(self, *, force: bool = False) -> _Snapshot:
+    def _ensure(self, *, force: bool = False, warn: bool = True) -> _Snapshot:
         snapshot = self._snapshot
         if not force and snapshot is not None and self._age(snapshot) < self._ttl:
             return snapshot
@@ -515,12 +516,43 @@ class ModelCatalog:
                     and self._clock() - self._failed_at < self._retry_interval
                 ):
                     return snapshot
-            return self._fetch_locked(snapshot)
+            return self._fetch_locked(snapshot, warn=warn)
+
+    def prefetch(self) -> threading.Thread | None:
+        """Start loading the catalog in a background thread; never blocks, never raises.
+
+        Nothing starts when the catalog is fresh, a prefetch is already running, or the last
+        fetch failed less than ``retry_interval`` ago. Framework classes call this so that
+        :meth:`peek` has data for the next model built; failures are only logged.
+
+        Returns:
+            The started (daemon) thread, or ``None``.
+        """
+        if self.is_fresh or (
+            self._failed_at is not None and self._clock() - self._failed_at < self._retry_interval
+        ):
+            return None
+        with self._state_lock:
+            if self._prefetching:
+                return None
+            self._prefetching = True
+
+        def run() -> None:
+            try:
+                self._ensure(warn=False)
+            except Exception as exc:  # a background prefetch only logs
+                logger.info("background catalog prefetch from %s failed: %s", self._base_url, exc)
+            finally:
+                self._prefetching = False
+
+        thread = threading.Thread(target=run, name="openrouter-catalog-prefetch", daemon=True)
+        thread.start()
+        return thread
 
     def _age(self, snapshot: _Snapshot) -> float:
         return self._clock() - snapshot.fetched_at
 
-    def _fetch_locked(self, stale: _Snapshot | None) -> _Snapshot:
+    def _fetch_locked(self, stale: _Snapshot | None, *, warn: bool) -> _Snapshot:
         from openrouter_core.errors import OpenRouterError
 
         try:
@@ -537,7 +569,8 @@ class ModelCatalog:
                 f"using the cached copy from {_describe_age(age)} ago"
             )
             logger.warning(message)
-            warnings.warn(message, StaleCatalogWarning, stacklevel=4)
+            if warn:
+                warnings.warn(message, StaleCatalogWarning, stacklevel=4)
             return stale
         self._fetches += 1
         snapshot = _build_snapshot(entries, self._clock())
@@ -733,9 +766,7 @@ class ModelCatalog:
         except UnknownModelError:
             if self._age(snapshot) < self._retry_interval:
                 raise
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", StaleCatalogWarning)
-                newer = self._ensure(force=True)
+            newer = self._ensure(force=True, warn=False)
             if newer is snapshot:
                 raise
             return _resolve(newer, model_id)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import subprocess
 import sys
 import threading
+import warnings
 from decimal import Decimal
 from pathlib import Path
 
@@ -303,6 +305,47 @@ def test_peek_does_not_import_the_openai_sdk(emu, make_catalog, cache_dir: Path)
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["200000", "False"]
+
+
+def test_prefetch_loads_in_the_background(emu, make_catalog) -> None:
+    emu.models_delay = 0.2
+    catalog = make_catalog(emu)
+    thread = catalog.prefetch()
+    assert thread is not None
+    assert catalog.prefetch() is None  # one at a time
+    thread.join(timeout=30)
+    assert catalog.peek("acme/large").id == "acme/large"
+    assert catalog.prefetch() is None  # fresh: nothing to do
+    assert len(models_requests(emu)) == 1
+
+
+def test_prefetch_failures_are_quiet_and_rate_limited(emu, make_catalog, clock, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="openrouter_core.catalog")
+    emu.models_status = 503
+    catalog = make_catalog(emu, retry_interval=60)
+    thread = catalog.prefetch()
+    thread.join(timeout=30)
+    assert catalog.peek("acme/large") is None
+    assert "background catalog prefetch" in caplog.text
+    assert catalog.prefetch() is None  # failed a moment ago
+    clock.advance(61)
+    emu.models_status = None
+    catalog.prefetch().join(timeout=30)
+    assert catalog.peek("acme/large") is not None
+    assert len(models_requests(emu)) == 2
+
+
+def test_prefetch_with_a_stale_copy_offline_does_not_warn(emu, make_catalog, clock) -> None:
+    catalog = make_catalog(emu, ttl=10)
+    catalog.load()
+    emu.models_status = 503
+    clock.advance(100)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        catalog.prefetch().join(timeout=30)
+    assert caught == []
+    assert len(models_requests(emu)) == 2
+    assert catalog.peek("acme/small") is not None
 
 
 def test_default_catalog_is_shared_per_base_url(emu) -> None:
