@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import SecretStr
 
 from openrouter_core import _json
-from openrouter_core.model_info import _bool, _float, _int, _str
+from openrouter_core._fields import bool_or_none, float_or_none, int_or_none, str_or_none
 from openrouter_core.settings import build_headers, resolve_api_key, resolve_base_url
 from openrouter_core.usage import OpenRouterUsage, to_decimal
 
@@ -128,22 +128,22 @@ def parse_key_info(body: Any) -> KeyInfo:
     data = _data(body, "GET /key")
     rate = data.get("rate_limit")
     return KeyInfo(
-        label=_str(data.get("label")),
+        label=str_or_none(data.get("label")),
         limit=to_decimal(data.get("limit")),
         limit_remaining=to_decimal(data.get("limit_remaining")),
-        limit_reset=_str(data.get("limit_reset")),
+        limit_reset=str_or_none(data.get("limit_reset")),
         usage=to_decimal(data.get("usage")),
         usage_daily=to_decimal(data.get("usage_daily")),
         usage_weekly=to_decimal(data.get("usage_weekly")),
         usage_monthly=to_decimal(data.get("usage_monthly")),
         byok_usage=to_decimal(data.get("byok_usage")),
-        include_byok_in_limit=_bool(data.get("include_byok_in_limit")),
-        is_free_tier=_bool(data.get("is_free_tier")),
-        is_management_key=_bool(data.get("is_management_key"))
+        include_byok_in_limit=bool_or_none(data.get("include_byok_in_limit")),
+        is_free_tier=bool_or_none(data.get("is_free_tier")),
+        is_management_key=bool_or_none(data.get("is_management_key"))
         if "is_management_key" in data
-        else _bool(data.get("is_provisioning_key")),
-        expires_at=_str(data.get("expires_at")),
-        rate_limit=RateLimit(_int(rate.get("requests")), _str(rate.get("interval")))
+        else bool_or_none(data.get("is_provisioning_key")),
+        expires_at=str_or_none(data.get("expires_at")),
+        rate_limit=RateLimit(int_or_none(rate.get("requests")), str_or_none(rate.get("interval")))
         if isinstance(rate, Mapping)
         else None,
         raw=data,
@@ -245,36 +245,36 @@ def parse_generation(body: Any) -> Generation:
         ValueError: The body has no ``data`` object with an ``id``.
     """
     data = _data(body, "GET /generation")
-    gen_id = _str(data.get("id"))
+    gen_id = str_or_none(data.get("id"))
     if gen_id is None:
         raise ValueError("GET /generation returned no generation id")
     return Generation(
         id=gen_id,
-        model=_str(data.get("model")),
-        provider_name=_str(data.get("provider_name")),
+        model=str_or_none(data.get("model")),
+        provider_name=str_or_none(data.get("provider_name")),
         total_cost=to_decimal(data.get("total_cost")),
         upstream_inference_cost=to_decimal(data.get("upstream_inference_cost")),
         cache_discount=to_decimal(data.get("cache_discount")),
-        is_byok=_bool(data.get("is_byok")),
-        created_at=_str(data.get("created_at")),
-        streamed=_bool(data.get("streamed")),
-        cancelled=_bool(data.get("cancelled")),
-        finish_reason=_str(data.get("finish_reason")),
-        native_finish_reason=_str(data.get("native_finish_reason")),
-        latency=_float(data.get("latency")),
-        generation_time=_float(data.get("generation_time")),
-        moderation_latency=_float(data.get("moderation_latency")),
-        tokens_prompt=_int(data.get("tokens_prompt")),
-        tokens_completion=_int(data.get("tokens_completion")),
-        native_tokens_prompt=_int(data.get("native_tokens_prompt")),
-        native_tokens_completion=_int(data.get("native_tokens_completion")),
-        native_tokens_reasoning=_int(data.get("native_tokens_reasoning")),
-        native_tokens_cached=_int(data.get("native_tokens_cached")),
-        num_media_prompt=_int(data.get("num_media_prompt")),
-        num_search_results=_int(data.get("num_search_results")),
-        api_type=_str(data.get("api_type")),
-        origin=_str(data.get("origin")),
-        upstream_id=_str(data.get("upstream_id")),
+        is_byok=bool_or_none(data.get("is_byok")),
+        created_at=str_or_none(data.get("created_at")),
+        streamed=bool_or_none(data.get("streamed")),
+        cancelled=bool_or_none(data.get("cancelled")),
+        finish_reason=str_or_none(data.get("finish_reason")),
+        native_finish_reason=str_or_none(data.get("native_finish_reason")),
+        latency=float_or_none(data.get("latency")),
+        generation_time=float_or_none(data.get("generation_time")),
+        moderation_latency=float_or_none(data.get("moderation_latency")),
+        tokens_prompt=int_or_none(data.get("tokens_prompt")),
+        tokens_completion=int_or_none(data.get("tokens_completion")),
+        native_tokens_prompt=int_or_none(data.get("native_tokens_prompt")),
+        native_tokens_completion=int_or_none(data.get("native_tokens_completion")),
+        native_tokens_reasoning=int_or_none(data.get("native_tokens_reasoning")),
+        native_tokens_cached=int_or_none(data.get("native_tokens_cached")),
+        num_media_prompt=int_or_none(data.get("num_media_prompt")),
+        num_search_results=int_or_none(data.get("num_search_results")),
+        api_type=str_or_none(data.get("api_type")),
+        origin=str_or_none(data.get("origin")),
+        upstream_id=str_or_none(data.get("upstream_id")),
         raw=data,
     )
 

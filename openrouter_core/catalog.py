@@ -42,13 +42,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from openrouter_core import _json
 from openrouter_core.model_info import (
-    _ALIASES,
     CAPABILITIES,
+    CAPABILITY_ALIASES,
     ModelEndpoints,
     ModelInfo,
     ModelPricing,
     ProviderEndpoint,
-    _check_counts,
+    check_token_counts,
     parse_endpoints,
     parse_model,
 )
@@ -293,7 +293,7 @@ def _capabilities(supports: str | Iterable[str] | None, known: frozenset[str]) -
             name = part.strip()
             if not name:
                 continue
-            if name not in CAPABILITIES and name not in _ALIASES and name not in known:
+            if name not in CAPABILITIES and name not in CAPABILITY_ALIASES and name not in known:
                 choices = ", ".join(CAPABILITIES)
                 raise ValueError(
                     f"unknown capability {name!r}; use one of {choices}, or a request parameter "
@@ -848,7 +848,7 @@ class ModelCatalog:
             NoModelMatchesError: No priced model matches the filters.
             ValueError: Invalid filters or token counts.
         """
-        _check_counts(input_tokens, output_tokens, cached_tokens, reasoning_tokens, 0)
+        check_token_counts(input_tokens, output_tokens, cached_tokens, reasoning_tokens, 0)
         candidates = [
             info
             for info in self.search(
@@ -904,7 +904,7 @@ class ModelCatalog:
             PriceUnknownError: The model lists no token prices.
             UnknownModelError: No such model.
         """
-        _check_counts(
+        check_token_counts(
             input_tokens, output_tokens, cached_tokens, reasoning_tokens, cache_write_tokens
         )
         info = model if isinstance(model, ModelInfo) else self.get(model)

@@ -225,10 +225,10 @@ def _cmd_models(args: argparse.Namespace, out: TextIO) -> int:
 
 def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
     from openrouter_core.catalog import PriceUnknownError
-    from openrouter_core.model_info import _check_counts
+    from openrouter_core.model_info import check_token_counts
 
     try:
-        _check_counts(args.input, args.output, args.cached, args.reasoning, args.cache_write)
+        check_token_counts(args.input, args.output, args.cached, args.reasoning, args.cache_write)
     except ValueError as exc:
         raise _UsageError(str(exc)) from exc
     info = _catalog(args).get(args.model)

@@ -12,19 +12,29 @@ Nothing here touches the network; :mod:`openrouter_core.catalog` fetches and cac
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from openrouter_core._fields import (
+    bool_or_none,
+    float_map,
+    float_or_none,
+    int_or_none,
+    mapping_or_none,
+    str_or_none,
+    strings,
+)
 from openrouter_core.usage import to_decimal
 
 __all__ = [
     "CAPABILITIES",
+    "CAPABILITY_ALIASES",
     "ModelEndpoints",
     "ModelInfo",
     "ModelPricing",
     "ProviderEndpoint",
+    "check_token_counts",
     "parse_endpoints",
     "parse_model",
     "parse_models",
@@ -58,63 +68,13 @@ CAPABILITIES: Mapping[str, str] = {
 """Capability names accepted by :meth:`ModelInfo.supports` (any ``supported_parameters`` name
 is accepted too)."""
 
-_ALIASES = {"image": "vision", "image_input": "vision", "file": "pdf", "json": "response_format"}
-
-
-# --------------------------------------------------------------------------------------------
-# Tolerant field readers
-# --------------------------------------------------------------------------------------------
-
-
-def _str(value: Any) -> str | None:
-    """A non-empty string, else ``None`` (``""`` and ``null`` both mean "unknown")."""
-    return value if isinstance(value, str) and value else None
-
-
-def _int(value: Any) -> int | None:
-    """An integer from an int, an integral float or a numeric string, else ``None``."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if math.isfinite(value) else None
-    if isinstance(value, str):
-        number = to_decimal(value)
-        return int(number) if number is not None else None
-    return None
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _bool(value: Any) -> bool | None:
-    return value if isinstance(value, bool) else None
-
-
-def _strings(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list | tuple):
-        return ()
-    return tuple(item for item in value if isinstance(item, str) and item)
-
-
-def _mapping(value: Any) -> Mapping[str, Any] | None:
-    return value if isinstance(value, Mapping) else None
-
-
-def _floats(value: Any) -> Mapping[str, float] | None:
-    """Percentile objects such as ``{"p50": 0.45, "p90": 0.9}``; other shapes give ``None``."""
-    if not isinstance(value, Mapping):
-        return None
-    out = {str(k): f for k, v in value.items() if (f := _float(v)) is not None}
-    return out or None
+CAPABILITY_ALIASES: Mapping[str, str] = {
+    "image": "vision",
+    "image_input": "vision",
+    "file": "pdf",
+    "json": "response_format",
+}
+"""Other names accepted for capabilities."""
 
 
 def _price(value: Any) -> Decimal | None:
@@ -198,7 +158,7 @@ class ModelPricing:
             ValueError: A count is negative, cached plus cache-write tokens exceed the input,
                 or reasoning tokens exceed the output; or the prices are not listed.
         """
-        _check_counts(
+        check_token_counts(
             input_tokens, output_tokens, cached_tokens, reasoning_tokens, cache_write_tokens
         )
         if requests < 0:
@@ -268,13 +228,20 @@ class ModelPricing:
         return out
 
 
-def _check_counts(
+def check_token_counts(
     input_tokens: int,
     output_tokens: int,
     cached_tokens: int,
     reasoning_tokens: int,
     cache_write_tokens: int,
 ) -> None:
+    """Reject counts that are not non-negative ints or do not add up, before any request.
+
+    Raises:
+        TypeError: A count is not an int.
+        ValueError: A count is negative, cached plus cache-write tokens exceed the input, or
+            reasoning tokens exceed the output.
+    """
     counts = {
         "input_tokens": input_tokens,
         "output_tokens": output_tokens,
@@ -437,7 +404,7 @@ class ModelInfo:
     @property
     def reasoning_efforts(self) -> tuple[str, ...]:
         """Reasoning effort levels the model accepts (empty when not listed)."""
-        return _strings((self.reasoning or {}).get("supported_efforts"))
+        return strings((self.reasoning or {}).get("supported_efforts"))
 
     @property
     def supports_image_input(self) -> bool:
@@ -473,7 +440,7 @@ class ModelInfo:
                 ``"embeddings"``, ``"image_output"``, ``"json"``, or any request parameter
                 name such as ``"seed"`` or ``"logprobs"``.
         """
-        name = _ALIASES.get(capability, capability)
+        name = CAPABILITY_ALIASES.get(capability, capability)
         checks = {
             "tools": lambda: self.supports_tools,
             "structured_outputs": lambda: self.supports_structured_outputs,
@@ -494,35 +461,36 @@ def parse_model(data: Any) -> ModelInfo | None:
     """Parse one ``/models`` entry; ``None`` when it has no usable ``id``."""
     if not isinstance(data, Mapping):
         return None
-    model_id = _str(data.get("id"))
+    model_id = str_or_none(data.get("id"))
     if model_id is None:
         return None
-    architecture = _mapping(data.get("architecture")) or {}
-    top = _mapping(data.get("top_provider")) or {}
+    architecture = mapping_or_none(data.get("architecture")) or {}
+    top = mapping_or_none(data.get("top_provider")) or {}
     description = data.get("description")
     return ModelInfo(
         id=model_id,
-        name=_str(data.get("name")) or model_id,
-        canonical_slug=_str(data.get("canonical_slug")),
-        hugging_face_id=_str(data.get("hugging_face_id")),
-        created=_int(data.get("created")),
+        name=str_or_none(data.get("name")) or model_id,
+        canonical_slug=str_or_none(data.get("canonical_slug")),
+        hugging_face_id=str_or_none(data.get("hugging_face_id")),
+        created=int_or_none(data.get("created")),
         description=description if isinstance(description, str) else "",
-        context_length=_int(data.get("context_length")) or _int(top.get("context_length")),
-        max_completion_tokens=_int(top.get("max_completion_tokens")),
-        top_provider_context_length=_int(top.get("context_length")),
-        is_moderated=_bool(top.get("is_moderated")),
-        modality=_str(architecture.get("modality")),
-        input_modalities=_strings(architecture.get("input_modalities")),
-        output_modalities=_strings(architecture.get("output_modalities")),
-        tokenizer=_str(architecture.get("tokenizer")),
-        instruct_type=_str(architecture.get("instruct_type")),
+        context_length=int_or_none(data.get("context_length"))
+        or int_or_none(top.get("context_length")),
+        max_completion_tokens=int_or_none(top.get("max_completion_tokens")),
+        top_provider_context_length=int_or_none(top.get("context_length")),
+        is_moderated=bool_or_none(top.get("is_moderated")),
+        modality=str_or_none(architecture.get("modality")),
+        input_modalities=strings(architecture.get("input_modalities")),
+        output_modalities=strings(architecture.get("output_modalities")),
+        tokenizer=str_or_none(architecture.get("tokenizer")),
+        instruct_type=str_or_none(architecture.get("instruct_type")),
         pricing=parse_pricing(data.get("pricing")),
-        supported_parameters=_strings(data.get("supported_parameters")),
-        default_parameters=_mapping(data.get("default_parameters")),
-        per_request_limits=_mapping(data.get("per_request_limits")),
-        reasoning=_mapping(data.get("reasoning")),
-        knowledge_cutoff=_str(data.get("knowledge_cutoff")),
-        expiration_date=_str(data.get("expiration_date")),
+        supported_parameters=strings(data.get("supported_parameters")),
+        default_parameters=mapping_or_none(data.get("default_parameters")),
+        per_request_limits=mapping_or_none(data.get("per_request_limits")),
+        reasoning=mapping_or_none(data.get("reasoning")),
+        knowledge_cutoff=str_or_none(data.get("knowledge_cutoff")),
+        expiration_date=str_or_none(data.get("expiration_date")),
         raw=data,
     )
 
@@ -632,27 +600,27 @@ class ModelEndpoints:
 def _parse_endpoint(data: Any) -> ProviderEndpoint | None:
     if not isinstance(data, Mapping):
         return None
-    provider = _str(data.get("provider_name")) or _str(data.get("name"))
+    provider = str_or_none(data.get("provider_name")) or str_or_none(data.get("name"))
     if provider is None:
         return None
     return ProviderEndpoint(
         provider_name=provider,
-        tag=_str(data.get("tag")),
-        name=_str(data.get("name")),
-        model_id=_str(data.get("model_id")),
-        quantization=_str(data.get("quantization")),
-        context_length=_int(data.get("context_length")),
-        max_completion_tokens=_int(data.get("max_completion_tokens")),
-        max_prompt_tokens=_int(data.get("max_prompt_tokens")),
+        tag=str_or_none(data.get("tag")),
+        name=str_or_none(data.get("name")),
+        model_id=str_or_none(data.get("model_id")),
+        quantization=str_or_none(data.get("quantization")),
+        context_length=int_or_none(data.get("context_length")),
+        max_completion_tokens=int_or_none(data.get("max_completion_tokens")),
+        max_prompt_tokens=int_or_none(data.get("max_prompt_tokens")),
         pricing=parse_pricing(data.get("pricing")),
-        supported_parameters=_strings(data.get("supported_parameters")),
-        status=_int(data.get("status")),
-        uptime_last_5m=_float(data.get("uptime_last_5m")),
-        uptime_last_30m=_float(data.get("uptime_last_30m")),
-        uptime_last_1d=_float(data.get("uptime_last_1d")),
-        latency_last_30m=_floats(data.get("latency_last_30m")),
-        throughput_last_30m=_floats(data.get("throughput_last_30m")),
-        supports_implicit_caching=_bool(data.get("supports_implicit_caching")),
+        supported_parameters=strings(data.get("supported_parameters")),
+        status=int_or_none(data.get("status")),
+        uptime_last_5m=float_or_none(data.get("uptime_last_5m")),
+        uptime_last_30m=float_or_none(data.get("uptime_last_30m")),
+        uptime_last_1d=float_or_none(data.get("uptime_last_1d")),
+        latency_last_30m=float_map(data.get("latency_last_30m")),
+        throughput_last_30m=float_map(data.get("throughput_last_30m")),
+        supports_implicit_caching=bool_or_none(data.get("supports_implicit_caching")),
         raw=data,
     )
 
@@ -664,21 +632,21 @@ def parse_endpoints(data: Any) -> ModelEndpoints:
         ValueError: The body has no model object with an ``id``.
     """
     model = data.get("data") if isinstance(data, Mapping) else None
-    if not isinstance(model, Mapping) or _str(model.get("id")) is None:
+    if not isinstance(model, Mapping) or str_or_none(model.get("id")) is None:
         raise ValueError(
             "expected {'data': {'id': ..., 'endpoints': [...]}} from the endpoints API"
         )
-    architecture = _mapping(model.get("architecture")) or {}
+    architecture = mapping_or_none(model.get("architecture")) or {}
     endpoints: Iterable[Any] = model.get("endpoints") or ()
     model_id = str(model["id"])
     description = model.get("description")
     return ModelEndpoints(
         id=model_id,
-        name=_str(model.get("name")) or model_id,
-        created=_int(model.get("created")),
+        name=str_or_none(model.get("name")) or model_id,
+        created=int_or_none(model.get("created")),
         description=description if isinstance(description, str) else "",
-        input_modalities=_strings(architecture.get("input_modalities")),
-        output_modalities=_strings(architecture.get("output_modalities")),
+        input_modalities=strings(architecture.get("input_modalities")),
+        output_modalities=strings(architecture.get("output_modalities")),
         endpoints=tuple(e for item in endpoints if (e := _parse_endpoint(item)) is not None),
         raw=model,
     )
