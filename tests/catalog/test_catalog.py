@@ -632,3 +632,17 @@ def test_clear_forgets_memory_and_disk(catalog, emu) -> None:
 def test_bad_constructor_arguments() -> None:
     with pytest.raises(ValueError, match="ttl"):
         ModelCatalog(ttl=-1)
+
+
+def test_new_core_modules_import_no_framework_and_no_sdk() -> None:
+    code = (
+        "import sys\n"
+        "import openrouter_core.catalog, openrouter_core.model_info, openrouter_core.account\n"
+        "import openrouter_core.embeddings, openrouter_core.cli\n"
+        "from openrouter_core import ModelCatalog, OpenRouterAccount, default_catalog\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('langchain_core', 'langchain', 'llama_index', 'openai'))\n"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
