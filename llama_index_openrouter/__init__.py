@@ -20,10 +20,12 @@ if TYPE_CHECKING:
         detach_usage_handler,
         get_openrouter_usage_handler,
     )
+    from llama_index_openrouter.embeddings import OpenRouterEmbedding
     from llama_index_openrouter.utils import RAW_ARGUMENTS_KEY
 
 _LAZY: dict[str, str] = {
     "OpenRouter": "llama_index_openrouter.base",
+    "OpenRouterEmbedding": "llama_index_openrouter.embeddings",
     "RAW_ARGUMENTS_KEY": "llama_index_openrouter.utils",
     "OpenRouterUsageEventHandler": "llama_index_openrouter.callbacks",
     "attach_usage_handler": "llama_index_openrouter.callbacks",
@@ -48,6 +50,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "RAW_ARGUMENTS_KEY",
     "OpenRouter",
+    "OpenRouterEmbedding",
     "OpenRouterUsageEventHandler",
     "__version__",
     "attach_usage_handler",

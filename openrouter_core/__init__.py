@@ -4,12 +4,20 @@ The pieces: :mod:`~openrouter_core.settings` and :mod:`~openrouter_core.client` 
 headers, the shared pooled ``openai`` clients), :mod:`~openrouter_core.options` (typed
 OpenRouter request options), :mod:`~openrouter_core.usage` (tokens and exact cost),
 :mod:`~openrouter_core.errors` (typed errors), :mod:`~openrouter_core.streaming` (the stream
-accumulator), :mod:`~openrouter_core.transport` (the one request path) and
+accumulator), :mod:`~openrouter_core.transport` (the one request path),
 :mod:`~openrouter_core.ledger` (``track_usage()``: one account of cost and cache tokens across
-both frameworks, with a budget guard) and :mod:`openrouter_core.testing` (a local emulator).
-Nothing here imports LangChain or LlamaIndex.
+both frameworks, with a budget guard), :mod:`~openrouter_core.catalog` (models, prices and
+cost estimates), :mod:`~openrouter_core.account` (key info and generation lookups) and
+:mod:`openrouter_core.testing` (a local emulator). Nothing here imports LangChain or LlamaIndex.
+
+Names outside the options and usage types load on first use: the error classes subclass the
+``openai`` SDK's, whose import costs more than half a second, so ``import openrouter_core``
+stays light.
 """
 
+from __future__ import annotations
+
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from openrouter_core._version import __version__
@@ -22,7 +30,9 @@ from openrouter_core.options import (
 from openrouter_core.usage import OpenRouterUsage
 
 if TYPE_CHECKING:
+    from openrouter_core.account import OpenRouterAccount
     from openrouter_core.budget import BudgetExceededError
+    from openrouter_core.catalog import ModelCatalog, ModelInfo, ModelPricing, default_catalog
     from openrouter_core.errors import (
         APIConnectionError,
         APIStatusError,
@@ -41,45 +51,45 @@ if TYPE_CHECKING:
     )
     from openrouter_core.ledger import UsageLedger, UsageRecord, track_usage
 
-_LAZY_ERRORS = frozenset(
-    {
-        "APIConnectionError",
-        "APIStatusError",
-        "AuthenticationError",
-        "BadRequestError",
-        "ContextLengthExceededError",
-        "InsufficientCreditsError",
-        "MissingAPIKeyError",
-        "ModelNotFoundError",
-        "ModerationError",
-        "OpenRouterError",
-        "PermissionDeniedError",
-        "ProviderError",
-        "RateLimitError",
-        "RequestTimeoutError",
-    }
+_ERRORS = (
+    "APIConnectionError",
+    "APIStatusError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ContextLengthExceededError",
+    "InsufficientCreditsError",
+    "MissingAPIKeyError",
+    "ModelNotFoundError",
+    "ModerationError",
+    "OpenRouterError",
+    "PermissionDeniedError",
+    "ProviderError",
+    "RateLimitError",
+    "RequestTimeoutError",
 )
-
-# The usage ledger is light, but it is only needed once someone tracks usage.
-_LAZY_LEDGER = frozenset({"UsageLedger", "UsageRecord", "track_usage"})
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(_ERRORS, "openrouter_core.errors"),
+    "BudgetExceededError": "openrouter_core.budget",
+    "UsageLedger": "openrouter_core.ledger",
+    "UsageRecord": "openrouter_core.ledger",
+    "track_usage": "openrouter_core.ledger",
+    "ModelCatalog": "openrouter_core.catalog",
+    "ModelInfo": "openrouter_core.catalog",
+    "ModelPricing": "openrouter_core.catalog",
+    "default_catalog": "openrouter_core.catalog",
+    "OpenRouterAccount": "openrouter_core.account",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The error classes subclass the openai SDK's, and importing the SDK costs more than half a
-    # second; they are resolved on first use so importing this package stays light.
-    if name in _LAZY_ERRORS:
-        from openrouter_core import errors
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
 
-        return getattr(errors, name)
-    if name in _LAZY_LEDGER:
-        from openrouter_core import ledger
 
-        return getattr(ledger, name)
-    if name == "BudgetExceededError":
-        from openrouter_core.budget import BudgetExceededError
-
-        return BudgetExceededError
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 __all__ = [
@@ -91,8 +101,12 @@ __all__ = [
     "ContextLengthExceededError",
     "InsufficientCreditsError",
     "MissingAPIKeyError",
+    "ModelCatalog",
+    "ModelInfo",
     "ModelNotFoundError",
+    "ModelPricing",
     "ModerationError",
+    "OpenRouterAccount",
     "OpenRouterError",
     "OpenRouterOptions",
     "OpenRouterUsage",
@@ -106,5 +120,6 @@ __all__ = [
     "UsageRecord",
     "__version__",
     "build_extra_body",
+    "default_catalog",
     "track_usage",
 ]

@@ -38,6 +38,18 @@ def _isolated_environment(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _isolated_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
+    """Point the model catalog's disk cache at a fresh temporary directory in every test.
+
+    Nothing a test does (the catalog, ``default_catalog()``, the CLI, README examples) may read
+    or write the real user cache directory.
+    """
+    cache = tmp_path_factory.mktemp("openrouter-cache")
+    monkeypatch.setenv("OPENROUTER_CACHE_DIR", str(cache))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache / "xdg"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _close_shared_clients() -> Iterator[None]:
     """Close the process-wide connection pools once the session ends (no unclosed sockets)."""

@@ -226,6 +226,7 @@ def test_the_public_names() -> None:
 
     assert set(llama_index_openrouter.__all__) == {
         "OpenRouter",
+        "OpenRouterEmbedding",
         "OpenRouterUsageEventHandler",
         "RAW_ARGUMENTS_KEY",
         "__version__",

@@ -1,0 +1,411 @@
+"""``python -m openrouter_core``: browse the model catalog, price a call, check the key.
+
+Commands::
+
+    python -m openrouter_core models [--search TEXT] [--supports tools] [--max-price X]
+                                     [--min-context N] [--sort price|context|name|id]
+    python -m openrouter_core cost MODEL --input N --output M [--cached N] [--reasoning N]
+    python -m openrouter_core endpoints MODEL
+    python -m openrouter_core key
+
+Prices on the command line and in tables are USD per million tokens. ``OPENROUTER_BASE_URL``,
+``OPENROUTER_API_KEY`` (``key`` only) and ``OPENROUTER_CACHE_DIR`` are honoured. Errors print
+one ``error:`` line on stderr; the exit code is 1 for a failed lookup or request and 2 for bad
+arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from openrouter_core.catalog import ModelCatalog
+    from openrouter_core.model_info import ModelInfo, ModelPricing
+
+__all__ = ["main"]
+
+_MILLION = Decimal(1_000_000)
+_CAPABILITY_COLUMN = (
+    ("tools", "tools"),
+    ("structured_outputs", "json"),
+    ("reasoning", "reasoning"),
+    ("vision", "vision"),
+    ("pdf", "pdf"),
+    ("audio", "audio"),
+    ("video", "video"),
+    ("embeddings", "embeddings"),
+)
+
+
+class _UsageError(Exception):
+    """Bad command-line input (exit code 2)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Formatting (pure)
+# --------------------------------------------------------------------------------------------
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal without exponent or trailing zeros (``Decimal("7.50E-4")`` -> ``"0.00075"``)."""
+    text = format(value.normalize(), "f")
+    return text if text != "-0" else "0"
+
+
+def _per_million(price: Decimal | None) -> str:
+    """USD per token -> USD per million tokens, at least two decimals (``None`` -> ``"varies"``)."""
+    if price is None:
+        return "varies"
+    text = _plain(price * _MILLION)
+    whole, _, decimals = text.partition(".")
+    return f"{whole}.{decimals.ljust(2, '0')}"
+
+
+def _count(value: int | None) -> str:
+    return f"{value:,}" if value is not None else "-"
+
+
+def _capabilities(info: ModelInfo) -> str:
+    return ",".join(label for name, label in _CAPABILITY_COLUMN if info.supports(name))
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
+    """Align columns: text left, the column indexes in ``right`` right-aligned."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            cell.rjust(width) if index in right else cell.ljust(width)
+            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(parts).rstrip()
+
+    return "\n".join([line(headers), *(line(row) for row in rows)])
+
+
+def models_table(models: Sequence[ModelInfo]) -> str:
+    """The ``models`` command's table."""
+    rows = [
+        [
+            m.id,
+            _count(m.context_length),
+            _count(m.max_completion_tokens),
+            _per_million(m.pricing.prompt),
+            _per_million(m.pricing.completion),
+            _capabilities(m),
+        ]
+        for m in models
+    ]
+    headers = ["MODEL", "CONTEXT", "MAX OUT", "$/M IN", "$/M OUT", "CAPABILITIES"]
+    return format_table(headers, rows, right={1, 2, 3, 4})
+
+
+def cost_report(
+    info: ModelInfo,
+    *,
+    input_tokens: int,
+    output_tokens: int,
+    cached_tokens: int,
+    cache_write_tokens: int,
+    reasoning_tokens: int,
+) -> str:
+    """The ``cost`` command's breakdown, ending with the total."""
+    pricing: ModelPricing = info.pricing
+    parts = pricing.cost_parts(
+        input_tokens,
+        output_tokens,
+        cached_tokens,
+        reasoning_tokens,
+        cache_write_tokens=cache_write_tokens,
+    )
+    prompt = pricing.prompt or Decimal(0)
+    lines = [("model", info.id)]
+
+    def add(label: str, tokens: int, price: Decimal | None, amount: Decimal) -> None:
+        lines.append((label, f"{tokens:,} tokens at ${_per_million(price)}/M = ${_plain(amount)}"))
+
+    add("input", input_tokens - cached_tokens - cache_write_tokens, prompt, parts["input"])
+    if cached_tokens:
+        add("cached", cached_tokens, pricing.input_cache_read or prompt, parts["cache_read"])
+    if cache_write_tokens:
+        add(
+            "cache write",
+            cache_write_tokens,
+            pricing.input_cache_write or prompt,
+            parts["cache_write"],
+        )
+    # Same rule as ModelPricing.cost_parts: reasoning has its own line only when priced apart.
+    separate = pricing.internal_reasoning is not None and pricing.internal_reasoning > 0
+    output_billed = output_tokens - (reasoning_tokens if separate else 0)
+    add("output", output_billed, pricing.completion, parts["output"])
+    if separate and reasoning_tokens:
+        add("reasoning", reasoning_tokens, pricing.internal_reasoning, parts["reasoning"])
+    if parts["request"]:
+        lines.append(("request", f"${_plain(parts['request'])}"))
+    total = sum(parts.values(), Decimal(0))
+    lines.append(("total", f"${_plain(total)}"))
+    width = max(len(label) for label, _ in lines)
+    return "\n".join(f"{label.ljust(width)}  {text}" for label, text in lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------------------------
+
+
+def _price_arg(value: str) -> Decimal:
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a price: {value!r}") from None
+    if not number.is_finite() or number < 0:
+        raise argparse.ArgumentTypeError(f"a price must be a non-negative number: {value!r}")
+    return number
+
+
+def _tokens_arg(value: str) -> int:
+    try:
+        number = int(value.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a token count: {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"a token count must be >= 0: {value!r}")
+    return number
+
+
+def _catalog(args: argparse.Namespace) -> ModelCatalog:
+    from openrouter_core.catalog import ModelCatalog
+
+    return ModelCatalog(
+        base_url=args.base_url,
+        cache_dir=args.cache_dir,
+        timeout=args.timeout,
+        max_retries=args.max_retries,
+    )
+
+
+def _per_token(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value / _MILLION
+
+
+def _cmd_models(args: argparse.Namespace, out: TextIO) -> int:
+    catalog = _catalog(args)
+    if args.refresh:
+        catalog.refresh()
+    max_in = args.max_input_price if args.max_input_price is not None else args.max_price
+    max_out = args.max_output_price if args.max_output_price is not None else args.max_price
+    try:
+        found = catalog.search(
+            args.search,
+            supports=args.supports,
+            max_prompt_price=_per_token(max_in),
+            max_completion_price=_per_token(max_out),
+            min_context=args.min_context,
+            output=args.output,
+            include_free=not args.no_free,
+            sort=args.sort,
+        )
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from exc
+    if args.limit is not None:
+        found = found[: args.limit]
+    if not found:
+        sys.stderr.write("no models match\n")
+        return 1
+    out.write(models_table(found) + "\n")
+    return 0
+
+
+def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
+    from openrouter_core.catalog import PriceUnknownError
+    from openrouter_core.model_info import check_token_counts
+
+    try:
+        check_token_counts(args.input, args.output, args.cached, args.reasoning, args.cache_write)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from exc
+    info = _catalog(args).get(args.model)
+    if not info.pricing.known:
+        raise PriceUnknownError(f"{info.id} lists no token prices (its cost depends on routing)")
+    out.write(
+        cost_report(
+            info,
+            input_tokens=args.input,
+            output_tokens=args.output,
+            cached_tokens=args.cached,
+            cache_write_tokens=args.cache_write,
+            reasoning_tokens=args.reasoning,
+        )
+        + "\n"
+    )
+    return 0
+
+
+def _cmd_endpoints(args: argparse.Namespace, out: TextIO) -> int:
+    result = _catalog(args).endpoints(args.model)
+    rows = []
+    for e in result.endpoints:
+        latency = (e.latency_last_30m or {}).get("p50")
+        throughput = (e.throughput_last_30m or {}).get("p50")
+        rows.append(
+            [
+                e.provider_name,
+                e.tag or "-",
+                _count(e.context_length),
+                _per_million(e.pricing.prompt),
+                _per_million(e.pricing.completion),
+                f"{e.uptime_last_30m:.1f}%" if e.uptime_last_30m is not None else "-",
+                f"{latency:g}" if latency is not None else "-",
+                f"{throughput:g}" if throughput is not None else "-",
+                e.quantization or "-",
+            ]
+        )
+    headers = [
+        "PROVIDER",
+        "TAG",
+        "CONTEXT",
+        "$/M IN",
+        "$/M OUT",
+        "UPTIME 30M",
+        "LATENCY P50",
+        "TOK/S P50",
+        "QUANT",
+    ]
+    out.write(f"{result.id} ({result.name})\n")
+    out.write(format_table(headers, rows, right={2, 3, 4, 5, 6, 7}) + "\n")
+    return 0
+
+
+def _cmd_key(args: argparse.Namespace, out: TextIO) -> int:
+    from openrouter_core.account import OpenRouterAccount
+
+    info = OpenRouterAccount(
+        base_url=args.base_url, timeout=args.timeout, max_retries=args.max_retries
+    ).key_info()
+
+    def money(value: Decimal | None, none: str = "-") -> str:
+        return f"${_plain(value)}" if value is not None else none
+
+    lines = [
+        ("label", info.label or "-"),
+        ("limit", money(info.limit, "unlimited")),
+        ("remaining", money(info.limit_remaining, "unlimited")),
+        ("usage", money(info.usage)),
+        ("usage today", money(info.usage_daily)),
+        ("usage this month", money(info.usage_monthly)),
+        ("free tier", {True: "yes", False: "no", None: "-"}[info.is_free_tier]),
+    ]
+    width = max(len(label) for label, _ in lines)
+    out.write("\n".join(f"{label.ljust(width)}  {text}" for label, text in lines) + "\n")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--base-url", help="API root (default: $OPENROUTER_BASE_URL or the public API)"
+    )
+    common.add_argument(
+        "--cache-dir", help="catalog cache directory (default: $OPENROUTER_CACHE_DIR or the user's)"
+    )
+    common.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default 30)"
+    )
+    common.add_argument(
+        "--max-retries",
+        type=_tokens_arg,
+        default=2,
+        metavar="N",
+        help="retries on connection errors, 429 and 5xx (default 2)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="python -m openrouter_core",
+        description="Browse OpenRouter's models and prices, estimate costs, check your key.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    models = commands.add_parser("models", parents=[common], help="list and filter models")
+    models.add_argument("--search", metavar="TEXT", help="words in the id or name")
+    models.add_argument(
+        "--supports",
+        action="append",
+        metavar="CAP",
+        help="required capability: tools, structured_outputs, reasoning, vision, pdf, audio, "
+        "video, or a request parameter; repeat or comma-separate for several",
+    )
+    models.add_argument(
+        "--max-price",
+        type=_price_arg,
+        metavar="X",
+        help="highest input and output price, USD per million tokens",
+    )
+    models.add_argument("--max-input-price", type=_price_arg, metavar="X")
+    models.add_argument("--max-output-price", type=_price_arg, metavar="X")
+    models.add_argument("--min-context", type=_tokens_arg, metavar="N")
+    models.add_argument(
+        "--output",
+        default="text",
+        metavar="MODALITY",
+        help="output modality: text (default), embeddings, image, or all",
+    )
+    models.add_argument("--no-free", action="store_true", help="leave out free models")
+    models.add_argument(
+        "--sort", choices=["price", "context", "name", "id"], default="id", help="row order"
+    )
+    models.add_argument("--limit", type=_tokens_arg, metavar="N", help="show at most N rows")
+    models.add_argument("--refresh", action="store_true", help="refetch the catalog now")
+    models.set_defaults(run=_cmd_models)
+
+    cost = commands.add_parser("cost", parents=[common], help="estimate what a call costs")
+    cost.add_argument("model", help="model id or bare name, e.g. gpt-4o-mini")
+    cost.add_argument("--input", type=_tokens_arg, required=True, metavar="N")
+    cost.add_argument("--output", type=_tokens_arg, required=True, metavar="M")
+    cost.add_argument("--cached", type=_tokens_arg, default=0, metavar="N", help="of the input")
+    cost.add_argument("--cache-write", type=_tokens_arg, default=0, metavar="N")
+    cost.add_argument("--reasoning", type=_tokens_arg, default=0, metavar="N", help="of the output")
+    cost.set_defaults(run=_cmd_cost)
+
+    endpoints = commands.add_parser(
+        "endpoints", parents=[common], help="providers serving a model, with live stats"
+    )
+    endpoints.add_argument("model")
+    endpoints.set_defaults(run=_cmd_endpoints)
+
+    key = commands.add_parser("key", parents=[common], help="the API key's credit and usage")
+    key.set_defaults(run=_cmd_key)
+    return parser
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    run: Callable[[argparse.Namespace, TextIO], int] = args.run
+    from openrouter_core.catalog import CatalogError
+    from openrouter_core.errors import OpenRouterError
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            code = run(args, sys.stdout)
+        except _UsageError as exc:
+            sys.stderr.write(f"error: {_one_line(exc)}\n")
+            code = 2
+        except (CatalogError, OpenRouterError, ValueError) as exc:
+            sys.stderr.write(f"error: {_one_line(exc)}\n")
+            code = 1
+        except KeyboardInterrupt:
+            code = 130
+    for warning in caught:
+        sys.stderr.write(f"warning: {_one_line(Exception(warning.message))}\n")
+    return code
