@@ -147,12 +147,14 @@ _LANGCHAIN_CLASS: dict[type[core.OpenRouterError], type[core.OpenRouterError]] =
 _TRANSLATED = tuple(set(_LANGCHAIN_CLASS.values()))
 
 
-def _langchain_class(error_type: type[core.OpenRouterError]) -> type[core.OpenRouterError]:
+def _langchain_class(
+    error_type: type[core.OpenRouterError],
+) -> type[core.OpenRouterError] | None:
     for klass in error_type.__mro__:
         found = _LANGCHAIN_CLASS.get(klass)
         if found is not None:
             return found
-    return OpenRouterProviderError
+    return None
 
 
 def to_langchain_error(error: core.OpenRouterError) -> core.OpenRouterError:
@@ -163,11 +165,14 @@ def to_langchain_error(error: core.OpenRouterError) -> core.OpenRouterError:
 
     Returns:
         A new exception of the matching class above, carrying the same attributes and message
-        (raise it ``from error``), or ``error`` itself when it already is one.
+        (raise it ``from error``), or ``error`` itself when it already is one or has no
+        LangChain counterpart (e.g. the usage ledger's ``BudgetExceededError``).
     """
     if isinstance(error, _TRANSLATED):
         return error
     cls = _langchain_class(type(error))
+    if cls is None:
+        return error
     translated = cls.__new__(cls)
     translated.__dict__.update(error.__dict__)
     Exception.__init__(translated, *error.args)

@@ -12,7 +12,7 @@ import contextlib
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
@@ -34,6 +34,18 @@ from openrouter_core.options import (
     build_extra_body,
 )
 from openrouter_core.settings import build_headers, resolve_base_url
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.model_profile import ModelProfile
+
+    from openrouter_core.model_info import ModelInfo
+
+
+def _catalog_info(base_url: str | None, model: str, *, prefetch: bool = False) -> ModelInfo | None:
+    from openrouter_core.catalog import catalog_info  # loads on first use, not at import
+
+    return catalog_info(base_url, model, prefetch=prefetch)
+
 
 __all__ = ["ChatOpenRouter"]
 
@@ -332,7 +344,25 @@ class ChatOpenRouter(BaseChatModel):
                 ),
                 model=self.model_name,
             )
+            # The first request is when going online is expected: start loading the model
+            # catalog in the background (if it is not at hand) so profiles can be filled.
+            _catalog_info(self._client_config.base_url, self.model_name, prefetch=True)
         return self._client_config
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        """The model's profile from OpenRouter's catalog, when it is at hand (no network).
+
+        The catalog is read from memory or the disk cache; it is loaded in the background at
+        the first request (and cached on disk for the next process), so a fresh environment
+        may see ``None`` until then.
+        """
+        base_url = resolve_base_url(self.openrouter_api_base, env=_BASE_URL_ENV)
+        info = _catalog_info(base_url, self.model_name)
+        if info is None:
+            return None
+        from langchain_openrouter._profile import model_profile
+
+        return model_profile(info)
 
     def _generate(
         self,

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from llama_index.core.types import Model
 
     from openrouter_core.client import ClientConfig
+    from openrouter_core.model_info import ModelInfo
     from openrouter_core.transport import RequestOptions
 
 __all__ = ["DEFAULT_CONTEXT_WINDOW", "DEFAULT_MODEL", "OpenRouter"]
@@ -270,15 +271,17 @@ class OpenRouter(FunctionCallingLLM):
 
     # ---------------------------------------------------------------------------- metadata
 
-    def _catalog_model_info(self) -> Mapping[str, Any] | None:
-        """The model's entry in OpenRouter's model catalog, or ``None`` when not available.
+    def _catalog_model_info(self) -> ModelInfo | None:
+        """The model's entry in OpenRouter's model catalog, or ``None`` when not at hand.
 
-        Hook for the model catalog: it returns a ``GET /models`` entry (``context_length``,
-        ``top_provider.max_completion_tokens``, ``supported_parameters``...) when one is at hand
-        without a request. Until the catalog is wired in it returns ``None`` and ``metadata``
-        uses the constructor arguments and safe defaults.
+        Read from memory or the disk cache, never from the network on this thread; a miss
+        starts loading the shared catalog in the background (unless
+        ``OPENROUTER_CATALOG_PREFETCH=0``), so later lookups find it.
         """
-        return None
+        from openrouter_core.catalog import catalog_info  # loads on first use, not at import
+
+        base_url = resolve_base_url(self.api_base, env=_BASE_URL_ENV)
+        return catalog_info(base_url, self.model, prefetch=True)
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -288,16 +291,15 @@ class OpenRouter(FunctionCallingLLM):
             The metadata; ``is_function_calling_model`` defaults to ``True`` because OpenRouter
             accepts tools for most models.
         """
-        info = self._catalog_model_info() or {}
-        supported = info.get("supported_parameters")
-        top = info.get("top_provider") or {}
-        context = self.context_window or info.get("context_length") or DEFAULT_CONTEXT_WINDOW
+        info = self._catalog_model_info()
+        context = self.context_window or (info.context_length if info else None)
         tools = self.is_function_calling_model
         if tools is None:
-            tools = "tools" in supported if isinstance(supported, list) else True
+            tools = info.supports_tools if info is not None else True
+        num_output = self.max_tokens or (info.max_completion_tokens if info else None)
         return LLMMetadata(
-            context_window=int(context),
-            num_output=self.max_tokens or top.get("max_completion_tokens") or DEFAULT_NUM_OUTPUTS,
+            context_window=int(context or DEFAULT_CONTEXT_WINDOW),
+            num_output=int(num_output or DEFAULT_NUM_OUTPUTS),
             is_chat_model=True,
             is_function_calling_model=tools,
             model_name=self.model,
@@ -308,8 +310,8 @@ class OpenRouter(FunctionCallingLLM):
             return False
         if self.supports_json_schema is not None:
             return self.supports_json_schema
-        supported = (self._catalog_model_info() or {}).get("supported_parameters")
-        return isinstance(supported, list) and "structured_outputs" in supported
+        info = self._catalog_model_info()
+        return info is not None and info.supports_structured_outputs
 
     # ---------------------------------------------------------------------------- requests
 

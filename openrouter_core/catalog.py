@@ -74,6 +74,7 @@ __all__ = [
     "ProviderEndpoint",
     "StaleCatalogWarning",
     "UnknownModelError",
+    "catalog_info",
     "default_catalog",
     "resolve_cache_dir",
     "user_cache_dir",
@@ -983,3 +984,45 @@ def default_catalog(base_url: str | None = None) -> ModelCatalog:
             if catalog is None:
                 catalog = _defaults[url] = ModelCatalog(base_url=url)
     return catalog
+
+
+PREFETCH_ENV = "OPENROUTER_CATALOG_PREFETCH"
+"""Set to ``0`` to stop framework classes from loading the catalog in the background."""
+
+
+def catalog_info(
+    base_url: str | None, model_id: str | None, *, prefetch: bool = False
+) -> ModelInfo | None:
+    """What the framework classes use for metadata: a model's entry if it is at hand.
+
+    Never does network I/O on the calling thread and never raises. When the entry is not at
+    hand and ``prefetch`` is set, the shared catalog for ``base_url`` starts loading in a
+    background thread (unless ``OPENROUTER_CATALOG_PREFETCH=0``), so later lookups find it;
+    it is also kept on disk, so the next process finds it at once.
+
+    Args:
+        base_url: The API root the model is called through (``None`` = the default).
+        model_id: The model id as the user gave it.
+        prefetch: Whether a miss may start a background load.
+    """
+    if not model_id:
+        return None
+    try:
+        catalog = default_catalog(base_url)
+        info = catalog.peek(model_id)
+        if (
+            info is None
+            and prefetch
+            and os.environ.get(PREFETCH_ENV, "1").strip().lower()
+            not in (
+                "0",
+                "false",
+                "no",
+                "off",
+            )
+        ):
+            catalog.prefetch()
+    except Exception:  # metadata is a nicety: it must never break a model
+        logger.debug("catalog lookup for %r failed", model_id, exc_info=True)
+        return None
+    return info

@@ -55,6 +55,7 @@ __all__ = [
     "UsageTotals",
     "active_ledgers",
     "add_listener",
+    "catalog_price_source",
     "estimate_prompt_tokens",
     "get_price_source",
     "is_fallback",
@@ -739,6 +740,33 @@ def get_price_source() -> PriceSource | None:
     return _price_source
 
 
+def catalog_price_source(base_url: str | None = None) -> PriceSource:
+    """Prices from the model catalog of ``base_url``, as far as it is at hand (no network).
+
+    This is what the budget guard uses when no other source is installed: the catalog's
+    memory or disk copy (filled by any earlier catalog use, the CLI, or the framework classes'
+    background load). Models it does not know, and the ``openrouter/auto`` router whose price
+    depends on the route, give ``None``.
+    """
+
+    def source(model_id: str) -> ModelPrices | None:
+        from openrouter_core.catalog import catalog_info
+
+        info = catalog_info(base_url, model_id)
+        pricing = info.pricing if info is not None else None
+        if pricing is None or pricing.prompt is None or pricing.completion is None:
+            return None
+        return ModelPrices(
+            prompt=pricing.prompt,
+            completion=pricing.completion,
+            request=pricing.request or _ZERO,
+            input_cache_write=pricing.input_cache_write,
+            max_completion_tokens=info.max_completion_tokens if info is not None else None,
+        )
+
+    return source
+
+
 # Tokens assumed per image, file or audio part: the guard must not price a base64 payload by
 # its length, and a few providers bill a large image at about this many tokens.
 _MEDIA_PART_TOKENS = 1600
@@ -965,8 +993,8 @@ class _UsageObserver:
                 guards[key] = (tracker.ledger, tracker.max_cost, tracker.prices)
         reserved: _Reserved = []
         for ledger, limit, prices in guards.values():
-            source = prices or _price_source
-            worst = worst_case_cost(call.body, source) if source is not None else None
+            source = prices or _price_source or catalog_price_source(call.base_url)
+            worst = worst_case_cost(call.body, source)
             stopped_at = ledger._try_reserve(limit, worst)
             if stopped_at is not None:
                 _release_all(reserved)

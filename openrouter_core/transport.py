@@ -87,12 +87,14 @@ class CallInfo:
         endpoint: The API path, e.g. ``"/chat/completions"``.
         body: The JSON body about to be sent.
         stream: Whether the response is streamed.
+        base_url: The API root the request goes to (which catalog prices it, for example).
     """
 
     model: str | None
     endpoint: str
     body: Mapping[str, Any]
     stream: bool
+    base_url: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -157,10 +159,20 @@ def _after(call: CallInfo, outcome: CallOutcome) -> None:
             logger.exception("usage observer %r failed; the call itself succeeded", observer)
 
 
-def _info(endpoint: str, body: Mapping[str, Any], *, stream: bool) -> CallInfo:
+def _info(
+    client: openai.OpenAI | openai.AsyncOpenAI,
+    endpoint: str,
+    body: Mapping[str, Any],
+    *,
+    stream: bool,
+) -> CallInfo:
     model = body.get("model")
     return CallInfo(
-        model=model if isinstance(model, str) else None, endpoint=endpoint, body=body, stream=stream
+        model=model if isinstance(model, str) else None,
+        endpoint=endpoint,
+        body=body,
+        stream=stream,
+        base_url=str(client.base_url).rstrip("/"),
     )
 
 
@@ -196,7 +208,7 @@ def post_json(
         OpenRouterError: For an error status, an error body inside a 200, a non-JSON body, a
             timeout or a connection failure.
     """
-    call = _info(endpoint, body, stream=False)
+    call = _info(client, endpoint, body, stream=False)
     if observe:
         _before(call)
     try:
@@ -234,7 +246,7 @@ async def apost_json(
     observe: bool = True,
 ) -> dict[str, Any]:
     """Asynchronous :func:`post_json`."""
-    call = _info(endpoint, body, stream=False)
+    call = _info(client, endpoint, body, stream=False)
     if observe:
         _before(call)
     try:
@@ -397,7 +409,7 @@ def open_stream(
 ) -> ChatStream:
     """Send a streaming chat completion; HTTP errors raise here, before the first chunk."""
     payload = {**body, "stream": True}
-    call = _info("/chat/completions", payload, stream=True)
+    call = _info(client, "/chat/completions", payload, stream=True)
     _before(call)
     try:
         with map_errors(call.model):
@@ -423,7 +435,7 @@ async def aopen_stream(
 ) -> AsyncChatStream:
     """Asynchronous :func:`open_stream`."""
     payload = {**body, "stream": True}
-    call = _info("/chat/completions", payload, stream=True)
+    call = _info(client, "/chat/completions", payload, stream=True)
     _before(call)
     try:
         with map_errors(call.model):

@@ -48,6 +48,10 @@ def _isolated_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
     cache = tmp_path_factory.mktemp("openrouter-cache")
     monkeypatch.setenv("OPENROUTER_CACHE_DIR", str(cache))
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache / "xdg"))
+    # Framework classes load the catalog in the background at their first request; in tests
+    # that extra GET /models would land in the emulator's request log at an arbitrary moment.
+    # Tests of that behaviour turn it back on.
+    monkeypatch.setenv("OPENROUTER_CATALOG_PREFETCH", "0")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -183,26 +183,7 @@ def test_metadata_takes_explicit_arguments() -> None:
     assert metadata.is_function_calling_model is False
 
 
-class _CatalogOpenRouter(OpenRouter):
-    """Stands in for the model catalog: the hook returns a ``GET /models`` entry."""
-
-    def _catalog_model_info(self) -> Mapping[str, Any] | None:
-        return {
-            "context_length": 1_000_000,
-            "top_provider": {"max_completion_tokens": 65_536},
-            "supported_parameters": ["max_tokens", "temperature"],
-        }
-
-
-def test_metadata_uses_the_catalog_entry_and_arguments_win() -> None:
-    from_catalog = _CatalogOpenRouter(model=MODEL).metadata
-    explicit = _CatalogOpenRouter(model=MODEL, context_window=8000, is_function_calling_model=True)
-
-    assert from_catalog.context_window == 1_000_000
-    assert from_catalog.num_output == 65_536
-    assert from_catalog.is_function_calling_model is False  # no "tools" in supported_parameters
-    assert explicit.metadata.context_window == 8000
-    assert explicit.metadata.is_function_calling_model is True
+# The catalog-backed metadata is tested with a real catalog in tests/catalog/.
 
 
 # ------------------------------------------------------------------------------ import time
