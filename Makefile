@@ -49,7 +49,7 @@ pytest-openai2: $(VENV2)/.installed
 test: lint typecheck pytest pytest-openai2
 
 bench: $(VENV)/.installed
-	@echo "make bench: the benchmark harness is not written yet (see the performance issue)."
+	$(PY) -m benchmarks.run
 
 record-live: $(VENV)/.installed
 	@echo "make record-live: live re-recording is not written yet; it needs OPENROUTER_API_KEY."
