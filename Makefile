@@ -49,7 +49,7 @@ pytest-openai2: $(VENV2)/.installed
 test: lint typecheck pytest pytest-openai2
 
 bench: $(VENV)/.installed
-	@echo "make bench: the benchmark harness is not written yet (see the performance issue)."
+	$(PY) -m benchmarks.run
 
 # Cassettes of the LangChain standard integration suite (cassettes/langchain/). Replaying them
 # needs nothing; recording sends the suite to a fresh emulator (record) or the real API

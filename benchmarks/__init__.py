@@ -1,0 +1,1 @@
+"""Benchmarks: client CPU per call and per streamed chunk, against the bare openai SDK."""
