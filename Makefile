@@ -45,7 +45,8 @@ pytest: $(VENV)/.installed
 	$(PY) -m pytest -q
 
 # The notebooks run top to bottom, each in its own kernel, replaying cassettes/notebooks/ (the key
-# and base URL are unset so a developer's own key cannot turn the run into live calls).
+# and base URL are unset so a developer's own key cannot turn the run into live calls). They use
+# only the public API, which both pytest runs cover under each openai major, so they run once.
 notebooks: $(VENV)/.installed
 	env -u OPENROUTER_API_KEY -u OPENROUTER_BASE_URL $(PY) -m pytest -q --nbmake notebooks/
 
