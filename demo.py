@@ -59,7 +59,7 @@ def _target() -> Iterator[None]:
     if os.environ.get("OPENROUTER_API_KEY"):
         from openrouter_core.settings import resolve_base_url
 
-        url = resolve_base_url(None)
+        url = resolve_base_url(None, env=("OPENROUTER_BASE_URL", "OPENROUTER_API_BASE"))
         print(f"Running against OpenRouter at {url} (OPENROUTER_API_KEY is set).")
         yield
         return
@@ -239,7 +239,9 @@ def _reason(exc: BaseException) -> str:
         return f"rate limited by OpenRouter{status}: wait a moment and run the demo again"
     if isinstance(error, APIConnectionError):
         return f"could not reach OpenRouter: {error.message}"
-    return f"{type(error).__name__}{status}: {error.message}"
+    if error.status_code:
+        return f"OpenRouter answered HTTP {error.status_code}: {error.message}"
+    return error.message
 
 
 def main(argv: Sequence[str] | None = None) -> int:
