@@ -16,9 +16,11 @@ off, so a notebook sends the same requests in the same order every time.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -81,7 +83,9 @@ def setup(name: str) -> None:
     record = os.environ.get(RECORD_ENV) == "1"
     if os.environ.get("OPENROUTER_API_KEY") and not record:
         return
-    os.environ["OPENROUTER_CACHE_DIR"] = tempfile.mkdtemp(prefix="openrouter-notebook-")
+    cache = tempfile.mkdtemp(prefix="openrouter-notebook-")
+    atexit.register(shutil.rmtree, cache, ignore_errors=True)
+    os.environ["OPENROUTER_CACHE_DIR"] = cache
     os.environ["OPENROUTER_CATALOG_PREFETCH"] = "0"
     if record:
         from openrouter_core.testing import OpenRouterEmulator
