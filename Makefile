@@ -12,7 +12,8 @@ PIP_FLAGS := --disable-pip-version-check --quiet
 DEPS_MAIN := "openai>=3,<4" langchain-openai langchain
 DEPS_OPENAI2 := "openai>=2.45,<3" llama-index langchain
 
-.PHONY: demo test lint typecheck pytest pytest-openai2 bench record record-live test-live clean
+.PHONY: demo test lint typecheck pytest notebooks pytest-openai2 bench record record-live \
+	record-notebooks test-live clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,10 +44,16 @@ typecheck: $(VENV)/.installed
 pytest: $(VENV)/.installed
 	$(PY) -m pytest -q
 
+# The notebooks run top to bottom, each in its own kernel, replaying cassettes/notebooks/ (the key
+# and base URL are unset so a developer's own key cannot turn the run into live calls). They use
+# only the public API, which both pytest runs cover under each openai major, so they run once.
+notebooks: $(VENV)/.installed
+	env -u OPENROUTER_API_KEY -u OPENROUTER_BASE_URL $(PY) -m pytest -q --nbmake notebooks/
+
 pytest-openai2: $(VENV2)/.installed
 	$(PY2) -m pytest -q
 
-test: lint typecheck pytest pytest-openai2
+test: lint typecheck pytest notebooks pytest-openai2
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks.run
@@ -67,6 +74,11 @@ record-live: $(VENV)/.installed
 		exit 1; \
 	fi
 	OPENROUTER_CASSETTE_TARGET=live $(RECORD_LC) --force-enable-socket
+
+# Re-run every notebook against a fresh local emulator, rewriting its cassette in
+# cassettes/notebooks/ and saving the notebook with its new outputs (review the diff).
+record-notebooks: $(VENV)/.installed
+	$(PY) notebooks/_offline.py
 
 clean:
 	rm -rf $(VENV) $(VENV2) .mypy_cache .ruff_cache
