@@ -43,6 +43,7 @@ from openrouter_core.options import (
     ReasoningConfig,
 )
 from openrouter_core.settings import build_headers, resolve_base_url
+from openrouter_core.validation import check_chat_body, check_model_id
 
 if TYPE_CHECKING:
     from llama_index.core.prompts import BasePromptTemplate
@@ -220,6 +221,10 @@ class OpenRouter(FunctionCallingLLM):
         Raises:
             TypeError: An argument name is unknown (body fields go in ``additional_kwargs``).
             pydantic.ValidationError: An argument has an invalid value.
+
+        Warns:
+            UserWarning: ``model`` is not shaped ``author/slug`` (OpenRouter also accepts a few
+                aliases, so this is not an error).
         """
         unknown = sorted(kwargs.keys() - type(self).model_fields.keys())
         if unknown:
@@ -252,6 +257,7 @@ class OpenRouter(FunctionCallingLLM):
             supports_json_schema=supports_json_schema,
             **kwargs,
         )
+        check_model_id(self.model)
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
@@ -361,6 +367,9 @@ class OpenRouter(FunctionCallingLLM):
             additional_kwargs=self.additional_kwargs,
             call_kwargs=call_kwargs,
         )
+        check_chat_body(body)
+        if body["model"] != self.model:
+            check_model_id(body["model"], stacklevel=4)
         options = None
         if transport_kwargs:
             from openrouter_core.transport import RequestOptions
