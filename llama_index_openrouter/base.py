@@ -42,7 +42,7 @@ from openrouter_core.options import (
     ProviderPreferences,
     ReasoningConfig,
 )
-from openrouter_core.settings import build_headers, resolve_base_url
+from openrouter_core.settings import build_headers, public_headers, resolve_base_url
 from openrouter_core.validation import check_chat_body, check_model_id
 
 if TYPE_CHECKING:
@@ -68,9 +68,6 @@ _BASE_URL_ENV = ("OPENROUTER_BASE_URL", "OPENROUTER_API_BASE")
 _OPTION_FIELDS = ("provider", "models", "route", "transforms", "plugins", "reasoning", "session_id")
 _CLIENT_FIELDS = frozenset(
     {"api_key", "api_base", "timeout", "max_retries", "app_url", "app_title", "default_headers"}
-)
-_SECRET_HEADERS = frozenset(
-    {"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"}
 )
 
 
@@ -266,9 +263,7 @@ class OpenRouter(FunctionCallingLLM):
 
     @field_serializer("default_headers")
     def _serialize_headers(self, headers: dict[str, str] | None) -> dict[str, str] | None:
-        if headers is None:
-            return None
-        return {k: v for k, v in headers.items() if k.lower() not in _SECRET_HEADERS}
+        return public_headers(headers)
 
     @classmethod
     def class_name(cls) -> str:
