@@ -111,6 +111,8 @@ def test_8_threads_share_one_instance(
     openrouter_emulator: OpenRouterEmulator,
     constructions: collections.Counter[str],
 ) -> None:
+    from openrouter_core import client
+
     emu = openrouter_emulator
     plain, streaming = Target(framework, "call", emu), Target(framework, "stream", emu)
     model = plain.model(max_retries=2)
@@ -144,6 +146,8 @@ def test_8_threads_share_one_instance(
     _check_usage(ledger, emu, 200)
     assert constructions["OpenAI"] == 1  # one client and one pool, shared by the 8 threads
     assert constructions["DefaultHttpxClient"] == 1
+    [sdk_client] = [c for cfg, c in client._sync_clients.items() if cfg.base_url == emu.base_url]
+    assert sdk_client._client is client._sync_pools[emu.base_url]
 
 
 # ------------------------------------------------------------------------------ memory

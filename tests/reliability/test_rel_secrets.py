@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import pickle
 import re
 import traceback
 from collections.abc import Callable, Iterator
@@ -426,9 +427,14 @@ async def test_debug_logs_of_every_logger_hold_no_key(
 
 
 def _error_texts(error: BaseException) -> str:
+    """Everything an error shows: message, repr, attributes, pickled form and tracebacks
+    (chained causes included, and with the frames' local variables as error trackers
+    capture them)."""
     chain = traceback.format_exception(error)
     with_locals = traceback.TracebackException.from_exception(error, capture_locals=True)
-    return "\n".join([str(error), repr(error), _dump(error.args), *chain, *with_locals.format()])
+    pickled = pickle.dumps(error).decode("latin-1")
+    texts = [str(error), repr(error), _dump(error.args), _dump(vars(error)), pickled]
+    return "\n".join([*texts, *chain, *with_locals.format()])
 
 
 async def test_error_messages_and_tracebacks_hold_no_key(
