@@ -437,11 +437,14 @@ def raise_for_error_body(
     """Return a chat-completion body, or raise the typed error an HTTP 200 body carried.
 
     OpenRouter sometimes answers 200 with ``{"error": {...}}`` (and no choices) instead of an
-    error status; the SDK would hand back an empty completion. Usage billed for such a call
-    travels on the exception.
+    error status; the SDK would hand back an empty completion. When a provider fails after part
+    of a non-streamed answer, the choice carries ``error`` (and ``finish_reason: "error"`` or
+    null): that partial answer is not a success either, and travels on the exception as
+    ``partial_text``. Usage billed for such a call travels on the exception.
 
     Raises:
-        OpenRouterError: When the body is an error, has ``choices: null`` or is not an object.
+        OpenRouterError: When the body is an error, has ``choices: null``, has a choice that
+            failed, or is not an object.
     """
     from openrouter_core.usage import usage_from_body
 

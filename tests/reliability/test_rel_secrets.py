@@ -392,20 +392,28 @@ async def test_llamaindex_instrumentation_and_callback_payloads(
 
 @pytest.fixture
 def all_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Every record of every logger at DEBUG, including the SDK's and the HTTP stack's."""
+    """Every record of every logger at DEBUG: the root, and each logger that exists (the SDK's
+    and the HTTP stack's named first, so they exist) set to DEBUG and propagating."""
     caplog.set_level(logging.DEBUG)
-    levels = {}
     for name in LOGGERS:
-        logger = logging.getLogger(name)
-        levels[name] = (logger.level, logger.propagate)
+        logging.getLogger(name)
+    loggers = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    saved = [(logger, logger.level, logger.propagate, logger.disabled) for logger in loggers]
+    for logger in loggers:
         logger.setLevel(logging.DEBUG)
         logger.propagate = True
+        logger.disabled = False
     try:
         yield caplog
     finally:
-        for name, (level, propagate) in levels.items():
-            logging.getLogger(name).setLevel(level)
-            logging.getLogger(name).propagate = propagate
+        for logger, level, propagate, disabled in saved:
+            logger.setLevel(level)
+            logger.propagate = propagate
+            logger.disabled = disabled
 
 
 async def test_debug_logs_of_every_logger_hold_no_key(
