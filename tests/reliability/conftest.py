@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from rel_support import FAKE_KEY, FRAMEWORKS, METHODS, MODES, Target
+from rel_support import FRAMEWORKS, METHODS, MODES, Target
 
 from openrouter_core.testing import OpenRouterEmulator
 
@@ -34,9 +34,3 @@ async def _close_async_pools() -> AsyncIterator[None]:
     from openrouter_core.client import aclose_clients
 
     await aclose_clients()
-
-
-@pytest.fixture
-def fake_key() -> str:
-    """The key every model of this suite is built with (tests check it never leaks)."""
-    return FAKE_KEY

@@ -9,9 +9,11 @@ question behind one coroutine, :meth:`Target.answer`, so each test is written on
 - ``answer(model, prompt, tools=, received=)`` asks and returns the framework's final object
   (an ``AIMessage``/summed ``AIMessageChunk``, or the last ``ChatResponse``); streamed text is
   appended to ``received`` as it arrives, so a test can see what was yielded before an error;
+- ``answer_sync(...)``: the same for the synchronous targets, without an event loop (threads);
 - ``text(answer)`` reads the answer's text.
 
-Synchronous calls run directly inside the async test (the emulator serves from its own thread).
+Inside ``answer``, synchronous calls run directly in the async test (the emulator serves from its
+own thread). A target built with ``base_url=`` talks to an emulator in another process.
 """
 
 from __future__ import annotations
