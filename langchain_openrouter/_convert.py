@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +57,8 @@ from openrouter_core.content import (
     text_part,
     with_cache_control,
 )
+from openrouter_core.validation import check_model_id as _check_model_id
+from openrouter_core.validation import check_params
 
 if TYPE_CHECKING:
     from openrouter_core.streaming import StreamAccumulator, StreamDelta
@@ -685,28 +686,6 @@ class StreamConverter:
 # --------------------------------------------------------------------------------------------
 
 
-def check_params(params: Mapping[str, Any]) -> None:
-    """Reject out-of-range sampling parameters before a request is sent.
-
-    Raises:
-        ValueError: ``temperature`` outside [0, 2], or ``max_tokens`` /
-            ``max_completion_tokens`` not a positive integer.
-    """
-    temperature = params.get("temperature")
-    if temperature is not None and (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, (int, float))
-        or not 0 <= temperature <= 2
-    ):
-        raise ValueError(f"temperature must be a number in [0, 2], got {temperature!r}")
-    for key in ("max_tokens", "max_completion_tokens"):
-        value = params.get(key)
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or value <= 0
-        ):
-            raise ValueError(f"{key} must be a positive integer, got {value!r}")
-
-
 def json_schema_format(schema: Any, *, strict: bool | None = None) -> dict[str, Any]:
     """The ``response_format`` asking for JSON that follows ``schema``.
 
@@ -740,13 +719,8 @@ def plain_option(value: Any) -> Any:
 
 def check_model_id(model: str) -> None:
     """Warn when ``model`` is not shaped like an OpenRouter id (``author/slug``)."""
-    if "/" not in model:
-        warnings.warn(
-            f"model {model!r} does not look like an OpenRouter model id ('author/slug', e.g. "
-            "'anthropic/claude-haiku-4.5'); OpenRouter will likely reject it",
-            UserWarning,
-            stacklevel=5,
-        )
+    # Called from the model's validator or request builder: point at the user's code.
+    _check_model_id(model, stacklevel=5)
 
 
 _TIKTOKEN_URL = "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken"

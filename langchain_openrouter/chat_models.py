@@ -34,6 +34,7 @@ from openrouter_core.options import (
     build_extra_body,
 )
 from openrouter_core.settings import build_headers, resolve_base_url
+from openrouter_core.validation import check_messages, check_params
 
 if TYPE_CHECKING:
     from langchain_core.language_models.model_profile import ModelProfile
@@ -302,8 +303,7 @@ class ChatOpenRouter(BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
     ) -> dict[str, Any]:
         """The chat-completions body for one call; bad input raises before any request."""
-        if not messages:
-            raise ValueError("no messages to send: pass at least one message")
+        check_messages(messages)
         call = {k: v for k, v in kwargs.items() if k not in _INTERNAL_KWARGS}
         model = call.pop("model", None) or self.model_name
         if model != self.model_name:
@@ -315,7 +315,7 @@ class ChatOpenRouter(BaseChatModel):
         if stop:
             params["stop"] = stop
         params.update(call)
-        _convert.check_params(params)
+        check_params(params)
         return {
             "model": model,
             "messages": _convert.convert_messages(messages),

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.utils import secret_from_env
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_serializer
 
 from openrouter_core.embeddings import DEFAULT_BATCH_SIZE, DEFAULT_EMBEDDING_MODEL, check_texts
 from openrouter_core.options import ProviderPreferences
-from openrouter_core.settings import build_headers
+from openrouter_core.settings import build_headers, public_headers
 
 if TYPE_CHECKING:
     from openrouter_core.client import ClientConfig
@@ -60,12 +60,17 @@ class OpenRouterEmbeddings(BaseModel, Embeddings):
     """Your app's URL, sent as ``HTTP-Referer`` for OpenRouter's app attribution."""
     app_title: str | None = None
     """Your app's name, sent as ``X-Title`` and ``X-OpenRouter-Title``."""
-    default_headers: dict[str, str] | None = None
-    """Extra headers for every request (they win over the attribution headers)."""
+    default_headers: dict[str, str] | None = Field(default=None, repr=False)
+    """Extra headers for every request (they win over the attribution headers); headers that
+    carry credentials are never shown or serialized."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Further body fields sent with every request (e.g. ``{"input_type": "query"}``)."""
 
     _config: Any = PrivateAttr(default=None)
+
+    @field_serializer("default_headers")
+    def _serialize_headers(self, headers: dict[str, str] | None) -> dict[str, str] | None:
+        return public_headers(headers)
 
     def _client_config(self) -> ClientConfig:
         # Built at the first call, not in the constructor, so construction stays offline.

@@ -42,7 +42,8 @@ from openrouter_core.options import (
     ProviderPreferences,
     ReasoningConfig,
 )
-from openrouter_core.settings import build_headers, resolve_base_url
+from openrouter_core.settings import build_headers, public_headers, resolve_base_url
+from openrouter_core.validation import check_chat_body, check_model_id
 
 if TYPE_CHECKING:
     from llama_index.core.prompts import BasePromptTemplate
@@ -67,9 +68,6 @@ _BASE_URL_ENV = ("OPENROUTER_BASE_URL", "OPENROUTER_API_BASE")
 _OPTION_FIELDS = ("provider", "models", "route", "transforms", "plugins", "reasoning", "session_id")
 _CLIENT_FIELDS = frozenset(
     {"api_key", "api_base", "timeout", "max_retries", "app_url", "app_title", "default_headers"}
-)
-_SECRET_HEADERS = frozenset(
-    {"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"}
 )
 
 
@@ -220,6 +218,10 @@ class OpenRouter(FunctionCallingLLM):
         Raises:
             TypeError: An argument name is unknown (body fields go in ``additional_kwargs``).
             pydantic.ValidationError: An argument has an invalid value.
+
+        Warns:
+            UserWarning: ``model`` is not shaped ``author/slug`` (OpenRouter also accepts a few
+                aliases, so this is not an error).
         """
         unknown = sorted(kwargs.keys() - type(self).model_fields.keys())
         if unknown:
@@ -252,6 +254,7 @@ class OpenRouter(FunctionCallingLLM):
             supports_json_schema=supports_json_schema,
             **kwargs,
         )
+        check_model_id(self.model)
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
@@ -260,9 +263,7 @@ class OpenRouter(FunctionCallingLLM):
 
     @field_serializer("default_headers")
     def _serialize_headers(self, headers: dict[str, str] | None) -> dict[str, str] | None:
-        if headers is None:
-            return None
-        return {k: v for k, v in headers.items() if k.lower() not in _SECRET_HEADERS}
+        return public_headers(headers)
 
     @classmethod
     def class_name(cls) -> str:
@@ -361,6 +362,9 @@ class OpenRouter(FunctionCallingLLM):
             additional_kwargs=self.additional_kwargs,
             call_kwargs=call_kwargs,
         )
+        check_chat_body(body)
+        if body["model"] != self.model:
+            check_model_id(body["model"], stacklevel=4)
         options = None
         if transport_kwargs:
             from openrouter_core.transport import RequestOptions

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import Field, PrivateAttr, SecretStr, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_serializer, model_validator
 
 from openrouter_core.embeddings import DEFAULT_BATCH_SIZE, DEFAULT_EMBEDDING_MODEL
 from openrouter_core.options import ProviderPreferences
-from openrouter_core.settings import build_headers
+from openrouter_core.settings import build_headers, public_headers
 
 if TYPE_CHECKING:
     from openrouter_core.client import ClientConfig
@@ -63,7 +63,9 @@ class OpenRouterEmbedding(BaseEmbedding):
     app_url: str | None = Field(default=None, description="Sent as HTTP-Referer.")
     app_title: str | None = Field(default=None, description="Sent as X-Title.")
     default_headers: dict[str, str] | None = Field(
-        default=None, description="Extra headers for every request."
+        default=None,
+        repr=False,
+        description="Extra headers for every request (credential headers never serialized).",
     )
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Further body fields sent with every request."
@@ -81,6 +83,10 @@ class OpenRouterEmbedding(BaseEmbedding):
                     data = {**data, name: data[alias]}
                     del data[alias]
         return data
+
+    @field_serializer("default_headers")
+    def _serialize_headers(self, headers: dict[str, str] | None) -> dict[str, str] | None:
+        return public_headers(headers)
 
     @classmethod
     def class_name(cls) -> str:

@@ -285,8 +285,22 @@ def _legacy_tool_calls(value: Any) -> list[dict[str, Any]]:
 
 
 def to_openrouter_tools(tools: Sequence[BaseTool]) -> list[dict[str, Any]]:
-    """OpenAI-style function specs for LlamaIndex tools (the shape OpenRouter accepts)."""
-    return [tool.metadata.to_openai_tool(skip_length_check=True) for tool in tools]
+    """OpenAI-style function specs for LlamaIndex tools (the shape OpenRouter accepts).
+
+    Raises:
+        ValueError: A tool's argument schema cannot be converted to JSON schema (named in the
+            message).
+    """
+    return [_openai_tool(tool) for tool in tools]
+
+
+def _openai_tool(tool: BaseTool) -> dict[str, Any]:
+    try:
+        return tool.metadata.to_openai_tool(skip_length_check=True)
+    except Exception as exc:
+        name = getattr(tool.metadata, "name", None) or type(tool).__name__
+        msg = f"cannot convert the tool {name!r} to an OpenAI tool schema: {exc}"
+        raise ValueError(msg) from exc
 
 
 def resolve_tool_choice(tool_choice: str | Mapping[str, Any] | None, *, required: bool) -> Any:

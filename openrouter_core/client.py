@@ -32,14 +32,15 @@ class ClientConfig:
         timeout: Seconds to wait for a response (``None`` = the SDK default of 600 s).
         max_retries: Retries the SDK makes on 408/409/429/5xx and connection errors;
             ``0`` means exactly one HTTP attempt.
-        headers: Extra headers sent on every request (attribution, user headers).
+        headers: Extra headers sent on every request (attribution, user headers); kept out
+            of ``repr`` too, since a user's headers may carry credentials.
     """
 
     api_key: str = dataclasses.field(repr=False)
     base_url: str
     timeout: float | None
     max_retries: int
-    headers: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = dataclasses.field(default=(), repr=False)
 
     @classmethod
     def build(

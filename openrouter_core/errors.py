@@ -437,11 +437,14 @@ def raise_for_error_body(
     """Return a chat-completion body, or raise the typed error an HTTP 200 body carried.
 
     OpenRouter sometimes answers 200 with ``{"error": {...}}`` (and no choices) instead of an
-    error status; the SDK would hand back an empty completion. Usage billed for such a call
-    travels on the exception.
+    error status; the SDK would hand back an empty completion. When a provider fails after part
+    of a non-streamed answer, the choice carries ``error`` (and ``finish_reason: "error"`` or
+    null): that partial answer is not a success either, and travels on the exception as
+    ``partial_text``. Usage billed for such a call travels on the exception.
 
     Raises:
-        OpenRouterError: When the body is an error, has ``choices: null`` or is not an object.
+        OpenRouterError: When the body is an error, has ``choices: null``, has a choice that
+            failed, or is not an object.
     """
     from openrouter_core.usage import usage_from_body
 
@@ -459,7 +462,8 @@ def raise_for_error_body(
             generation_id=gen_id,
             usage=usage_from_body(body),
         )
-    if require_choices and not isinstance(body.get("choices"), list):
+    choices = body.get("choices")
+    if require_choices and not isinstance(choices, list):
         raise ProviderError(
             "the response has no choices (OpenRouter returned an empty completion)",
             model=model,
@@ -468,7 +472,36 @@ def raise_for_error_body(
             body=dict(body),
             response=response,
         )
+    if isinstance(choices, list):
+        for choice in choices:
+            if isinstance(choice, Mapping) and (
+                choice.get("error") is not None or choice.get("finish_reason") == "error"
+            ):
+                # The provider failed after part of the answer: that part is not a success.
+                raise _choice_error(
+                    choice, response=response, model=model, gen_id=gen_id, body=body
+                )
     return body
+
+
+def _choice_error(
+    choice: Mapping[str, Any], *, response: Any, model: str | None, gen_id: str | None, body: Any
+) -> OpenRouterError:
+    from openrouter_core.usage import usage_from_body
+
+    message = choice.get("message")
+    content = message.get("content") if isinstance(message, Mapping) else None
+    error = choice.get("error")
+    if error is None:
+        error = {"message": "the provider reported an error and ended the response"}
+    return error_from_payload(
+        error,
+        response=response,
+        model=model,
+        generation_id=gen_id,
+        partial_text=content if isinstance(content, str) else "",
+        usage=usage_from_body(body),
+    )
 
 
 def _transport_kind(exc: BaseException) -> str | None:

@@ -19,8 +19,10 @@ __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
+    "SECRET_HEADERS",
     "MissingAPIKeyError",
     "build_headers",
+    "public_headers",
     "require_api_key",
     "resolve_api_key",
     "resolve_base_url",
@@ -29,6 +31,10 @@ __all__ = [
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 API_KEY_ENV = "OPENROUTER_API_KEY"
 BASE_URL_ENV = "OPENROUTER_BASE_URL"
+SECRET_HEADERS = frozenset(
+    {"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"}
+)
+"""Header names (lower case) that carry credentials: never shown or serialized."""
 
 
 def __getattr__(name: str) -> Any:
@@ -97,3 +103,14 @@ def build_headers(
     for name, value in (default_headers or {}).items():
         merged[name.lower()] = (name, value)
     return dict(merged.values())
+
+
+def public_headers(headers: Mapping[str, str] | None) -> dict[str, str] | None:
+    """``headers`` without the ones that carry credentials (:data:`SECRET_HEADERS`).
+
+    What a model shows in its ``repr`` and serialized forms, so a key passed as a header (say
+    ``{"Authorization": "Bearer ..."}``) is as hidden as one passed as ``api_key``.
+    """
+    if headers is None:
+        return None
+    return {k: v for k, v in headers.items() if k.lower() not in SECRET_HEADERS}

@@ -178,6 +178,36 @@ def merge_reasoning_details(
                 entry[name] = value
 
 
+class _Pieces:
+    """Text that arrives in pieces, held as one string per block of pieces.
+
+    A stream of tiny chunks would otherwise keep one string object (about 50 bytes of overhead)
+    per chunk until the text is read; here memory stays close to the text itself, and
+    appending stays O(1).
+    """
+
+    __slots__ = ("_blocks", "_tail")
+    _BLOCK = 64
+
+    def __init__(self) -> None:
+        self._blocks: list[str] = []
+        self._tail: list[str] = []
+
+    def append(self, piece: str) -> None:
+        tail = self._tail
+        tail.append(piece)
+        if len(tail) >= self._BLOCK:
+            self._blocks.append("".join(tail))
+            tail.clear()
+
+    def value(self) -> str:
+        """Everything appended so far (kept joined, so reading it again is free)."""
+        if self._tail or len(self._blocks) > 1:
+            self._blocks = ["".join(self._blocks) + "".join(self._tail)]
+            self._tail.clear()
+        return self._blocks[0] if self._blocks else ""
+
+
 class StreamAccumulator:
     """Accumulates a chat-completion stream, one chunk at a time.
 
@@ -211,26 +241,22 @@ class StreamAccumulator:
         self.refusal: str | None = None
         self.logprobs: list[Any] = []
         self.chunks = 0
-        self._text: list[str] = []
-        self._reasoning: list[str] = []
+        self._text = _Pieces()
+        self._reasoning = _Pieces()
         self._details_index: dict[tuple[Any, Any], int] = {}
         self._tools: dict[int, dict[str, Any]] = {}
-        self._tool_args: dict[int, list[str]] = {}
+        self._tool_args: dict[int, _Pieces] = {}
         self._last_tool_index: int | None = None
 
     @property
     def text(self) -> str:
         """All text received so far."""
-        if len(self._text) > 1:
-            self._text = ["".join(self._text)]
-        return self._text[0] if self._text else ""
+        return self._text.value()
 
     @property
     def reasoning(self) -> str:
         """All reasoning text received so far."""
-        if len(self._reasoning) > 1:
-            self._reasoning = ["".join(self._reasoning)]
-        return self._reasoning[0] if self._reasoning else ""
+        return self._reasoning.value()
 
     @property
     def tool_calls(self) -> list[dict[str, Any]]:
@@ -245,7 +271,7 @@ class StreamAccumulator:
                     "type": call.get("type") or "function",
                     "function": {
                         "name": call.get("name") or "",
-                        "arguments": "".join(self._tool_args[index]),
+                        "arguments": self._tool_args[index].value(),
                     },
                 }
             )
@@ -365,7 +391,7 @@ class StreamAccumulator:
         call = self._tools.get(index)
         if call is None:
             call = self._tools[index] = {"id": None, "type": None, "name": None}
-            self._tool_args[index] = []
+            self._tool_args[index] = _Pieces()
         if call_id and not call["id"]:
             call["id"] = call_id
         if name and not call["name"]:

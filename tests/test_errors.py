@@ -199,6 +199,32 @@ def test_null_choices_is_an_error_not_an_empty_answer() -> None:
     assert raise_for_error_body({"data": []}, require_choices=False) == {"data": []}
 
 
+@pytest.mark.parametrize("finish", ["error", None])
+def test_a_choice_error_in_a_200_is_an_error_with_the_partial_text(finish: str | None) -> None:
+    body = {
+        "id": "gen-7",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "Half an ans"},
+                "finish_reason": finish,
+                "error": {"code": 502, "message": "Provider returned error"},
+            }
+        ],
+        "usage": {"prompt_tokens": 4, "completion_tokens": 3, "total_tokens": 7, "cost": 0.0001},
+    }
+    with pytest.raises(ProviderError) as info:
+        raise_for_error_body(body, model="x/y")
+    assert info.value.partial_text == "Half an ans"
+    assert info.value.generation_id == "gen-7"
+    assert info.value.usage is not None
+    assert info.value.usage.output_tokens == 3
+    del body["choices"][0]["error"]
+    body["choices"][0]["finish_reason"] = "error"
+    with pytest.raises(ProviderError, match="ended the response"):
+        raise_for_error_body(body)
+
+
 def test_map_errors_translates_transport_exceptions_by_class_hierarchy() -> None:
     # Shaped like httpx's exception tree, which this package never imports.
     ns: dict = {}

@@ -277,6 +277,26 @@ def test_mid_stream_error_chunk_raises_with_partial_text_and_usage(finish: str |
     assert "after 14 characters" in str(err)
 
 
+def test_thousands_of_tiny_pieces_accumulate_in_order() -> None:
+    acc = StreamAccumulator()
+    words = [f"w{i} " for i in range(1000)]
+    for i, word in enumerate(words):
+        delta = {"content": word, "reasoning": word.upper()}
+        if i == 0:
+            delta["tool_calls"] = [{"index": 0, "id": "c", "function": {"name": "f"}}]
+        else:
+            delta["tool_calls"] = [{"index": 0, "function": {"arguments": str(i % 10)}}]
+        acc.add(_chunk(delta))
+        if i in (10, 64, 500):  # reading midway does not disturb what comes next
+            assert acc.text == "".join(words[: i + 1])
+    assert acc.text == "".join(words)
+    assert acc.reasoning == "".join(words).upper()
+    assert acc.tool_calls[0]["function"]["arguments"] == "".join(
+        str(i % 10) for i in range(1, 1000)
+    )
+    assert acc.completion()["choices"][0]["message"]["content"] == "".join(words)
+
+
 def test_mid_stream_error_with_string_code_is_a_provider_error() -> None:
     acc = StreamAccumulator()
     with pytest.raises(ProviderError) as info:
