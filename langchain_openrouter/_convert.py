@@ -516,7 +516,7 @@ def usage_metadata(usage: Any) -> UsageMetadata | None:
 
 def message_response_metadata(body: Mapping[str, Any]) -> dict[str, Any]:
     """The ``response_metadata`` of the message answering ``body`` (first choice)."""
-    facts = response_metadata(body)
+    facts = response_metadata(body, with_usage=False)  # usage goes to usage_metadata
     return {
         "model_name": facts["model"],
         "id": facts["id"],
@@ -582,12 +582,15 @@ def _ai_message(
         extra["refusal"] = message["refusal"]
     calls, invalid = _tool_calls_in(message.get("tool_calls"))
     body_id = body.get("id")
+    choices = body.get("choices")
+    if not (isinstance(choices, list) and choices and choices[0] is choice):
+        body = {**body, "choices": [choice]}  # metadata describes this choice, not the first
     return AIMessage(
         content=content if isinstance(content, str) else "",
         additional_kwargs=extra,
         tool_calls=calls,
         invalid_tool_calls=invalid,
-        response_metadata=message_response_metadata({**body, "choices": [choice]}),
+        response_metadata=message_response_metadata(body),
         usage_metadata=usage_metadata(body.get("usage")) if with_usage else None,
         id=body_id if isinstance(body_id, str) else None,
     )
