@@ -653,12 +653,13 @@ class StreamConverter:
         tool_chunks = [self._tool_chunk(fragment) for fragment in delta.tool_calls]
         if not (delta.content or delta.reasoning or tool_chunks):
             return None
-        extra = {"reasoning_content": delta.reasoning} if delta.reasoning else {}
-        return ChatGenerationChunk(
-            message=AIMessageChunk(
-                content=delta.content, additional_kwargs=extra, tool_call_chunks=tool_chunks
-            )
-        )
+        # Only what the chunk carries is passed: every field validated costs, on every chunk.
+        fields: dict[str, Any] = {}
+        if delta.reasoning:
+            fields["additional_kwargs"] = {"reasoning_content": delta.reasoning}
+        if tool_chunks:
+            fields["tool_call_chunks"] = tool_chunks
+        return ChatGenerationChunk(message=AIMessageChunk(content=delta.content, **fields))
 
     def final(self, accumulator: StreamAccumulator) -> ChatGenerationChunk:
         """The last chunk: metadata, usage and merged ``reasoning_details``, once."""
