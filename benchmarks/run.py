@@ -10,6 +10,8 @@ How it measures:
   processes, CPU frequency) affects all of them alike. A full garbage collection runs before
   each timed segment, so no client is charged for the garbage the previous one left; each still
   pays for every collection its own allocations trigger.
+- The model catalog is not prefetched (the bench server has no ``/models``), so no background
+  download runs during the timings.
 - A streamed chunk costs ``(CPU of a long stream - CPU of a short one) / extra chunks``, which
   removes the per-request cost from the per-chunk figure.
 - Results are medians and p95s over the rounds, with ratios to the bare ``openai`` SDK
@@ -230,6 +232,9 @@ def _import_ms(framework: str, statement: str) -> tuple[float, float, bool]:
 def measure(plan: Plan, quick: bool) -> tuple[dict[str, Series], list[str]]:
     if _can_pin():
         os.sched_setaffinity(0, {0})
+    # The bench server has no /models: no background model-catalog download (which a real
+    # process does once, then finds on disk) may retry in the middle of the timings.
+    os.environ["OPENROUTER_CATALOG_PREFETCH"] = "0"
     server, base_url = start_server()
     loop = asyncio.new_event_loop()
     results: dict[str, Series] = {name: Series() for name in TARGETS}
