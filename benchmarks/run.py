@@ -73,13 +73,13 @@ class Plan:
 
 
 FULL = Plan(
-    rounds=15,
+    rounds=21,
     calls=40,
     small=10,
     big=210,
     streams=4,
     concurrent=500,
-    concurrent_rounds=9,
+    concurrent_rounds=15,
     constructs=300,
     memory_calls=2000,
     imports=7,
