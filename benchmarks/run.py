@@ -128,6 +128,33 @@ IMPORTS = {
 }
 
 
+METHOD = """\
+## Method
+
+- The server (`benchmarks/server.py`) answers every request with the same OpenRouter-shaped
+  reply (JSON, or an SSE stream with `provider`, `native_finish_reason` and a final `usage`
+  chunk with `cost`). It runs in its own process, pinned to core 1 where the system allows;
+  the clients run in one process (pinned to core 0), so client CPU time is what is measured.
+- Every client's answers (sync and async, plain and streamed, short and long) are checked
+  before anything is timed; the answers of every concurrent burst are checked too.
+- Clients are interleaved round-robin; a full garbage collection runs before each timed
+  segment, so no client pays for the garbage of the one before it.
+- call CPU: process CPU time per sequential non-streaming call (`invoke`/`ainvoke`,
+  `chat`/`achat`, `chat.completions.create`). stream CPU: CPU of a {big}-chunk stream minus that
+  of a {small}-chunk one, per extra chunk. 500 concurrent: wall time of `asyncio.gather` over
+  {concurrent} async calls on one event loop, after a warm-up burst.
+- import: a fresh interpreter imports the framework's chat-model base class first (what every
+  user of that framework's chat models imports anyway), then our class; the second import is
+  timed. Baselines: `from langchain_core.language_models.chat_models import BaseChatModel` for
+  `ChatOpenRouter` and `ChatOpenAI`, `from llama_index.core.llms.function_calling import
+  FunctionCallingLLM` (it brings the LLM base classes) for `OpenRouter`. Bytecode is cached, as
+  for a package installed with pip. The baseline's own time is reported for reference.
+- second instance: time to construct the model again, nothing sent. memory: resident memory
+  growth over {memory_calls} sequential calls after {warmup} warm-up calls, after a collection.
+- The model catalog is not prefetched (the bench server has no `/models`).
+"""
+
+
 @dataclass
 class Series:
     samples: dict[str, list[float]] = field(default_factory=dict)
@@ -421,18 +448,32 @@ def main(argv: list[str] | None = None) -> int:
     print("all targets met" if met else "SOME TARGETS NOT MET")
     out = args.out or (None if args.quick else HERE / "RESULTS.md")
     if out is not None:
-        command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
+        command = (
+            "`python -m benchmarks.run --quick`"
+            if args.quick
+            else "`make bench` (`python -m benchmarks.run`)"
+        )
         note_lines = "".join(f"- {note}\n" for note in notes)
+        pinning = ", pinned to core 1; the clients pinned to core 0" if _can_pin() else ""
         out.write_text(
             "# Benchmark results\n\n"
             "Client cost of each integration against a minimal local OpenRouter-shaped server "
-            "(its own process, pinned to core 1; the clients pinned to core 0), as medians and "
+            f"(its own process{pinning}), as medians and "
             "p95s over interleaved rounds, with ratios to the bare `openai` SDK measured in the "
-            "same run. How each figure is measured is described in `benchmarks/run.py`.\n\n"
-            f"- command: `{command}` (`make bench`), {elapsed:.0f} s\n"
+            "same run; how each figure is measured is described below. Timings are facts about "
+            "one machine on one day.\n\n"
+            f"- command: {command}, {elapsed:.0f} s\n"
             f"- date: {time.strftime('%Y-%m-%d')}\n"
             f"{env}\n\n{text}\n\n{note_lines}\n"
-            + ("All targets met.\n" if met else "Some targets are not met.\n"),
+            + ("All targets met.\n" if met else "Some targets are not met.\n")
+            + "\n"
+            + METHOD.format(
+                big=plan.big,
+                small=plan.small,
+                concurrent=plan.concurrent,
+                memory_calls=plan.memory_calls,
+                warmup=min(200, plan.memory_calls),
+            ),
             encoding="utf-8",
         )
         print(f"wrote {out}")
