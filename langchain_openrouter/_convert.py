@@ -517,7 +517,7 @@ def usage_metadata(usage: Any) -> UsageMetadata | None:
 
 def message_response_metadata(body: Mapping[str, Any]) -> dict[str, Any]:
     """The ``response_metadata`` of the message answering ``body`` (first choice)."""
-    facts = response_metadata(body)
+    facts = response_metadata(body, with_usage=False)  # usage goes to usage_metadata
     return {
         "model_name": facts["model"],
         "id": facts["id"],
@@ -583,12 +583,15 @@ def _ai_message(
         extra["refusal"] = message["refusal"]
     calls, invalid = _tool_calls_in(message.get("tool_calls"))
     body_id = body.get("id")
+    choices = body.get("choices")
+    if not (isinstance(choices, list) and choices and choices[0] is choice):
+        body = {**body, "choices": [choice]}  # metadata describes this choice, not the first
     return AIMessage(
         content=content if isinstance(content, str) else "",
         additional_kwargs=extra,
         tool_calls=calls,
         invalid_tool_calls=invalid,
-        response_metadata=message_response_metadata({**body, "choices": [choice]}),
+        response_metadata=message_response_metadata(body),
         usage_metadata=usage_metadata(body.get("usage")) if with_usage else None,
         id=body_id if isinstance(body_id, str) else None,
     )
@@ -651,12 +654,13 @@ class StreamConverter:
         tool_chunks = [self._tool_chunk(fragment) for fragment in delta.tool_calls]
         if not (delta.content or delta.reasoning or tool_chunks):
             return None
-        extra = {"reasoning_content": delta.reasoning} if delta.reasoning else {}
-        return ChatGenerationChunk(
-            message=AIMessageChunk(
-                content=delta.content, additional_kwargs=extra, tool_call_chunks=tool_chunks
-            )
-        )
+        # Only what the chunk carries is passed: every field validated costs, on every chunk.
+        fields: dict[str, Any] = {}
+        if delta.reasoning:
+            fields["additional_kwargs"] = {"reasoning_content": delta.reasoning}
+        if tool_chunks:
+            fields["tool_call_chunks"] = tool_chunks
+        return ChatGenerationChunk(message=AIMessageChunk(content=delta.content, **fields))
 
     def final(self, accumulator: StreamAccumulator) -> ChatGenerationChunk:
         """The last chunk: metadata, usage and merged ``reasoning_details``, once."""

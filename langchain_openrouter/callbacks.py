@@ -19,11 +19,13 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
-from openrouter_core.ledger import SOURCE_LANGCHAIN, UsageLedger, UsageRecord
 from openrouter_core.usage import OpenRouterUsage, parse_usage, to_decimal
 
 if TYPE_CHECKING:
     from langchain_core.outputs import ChatGenerationChunk, Generation, GenerationChunk
+
+    # The ledger loads with the first handler, not with the package (import-time budget).
+    from openrouter_core.ledger import UsageLedger, UsageRecord
 
 __all__ = ["OpenRouterUsageCallbackHandler", "get_openrouter_callback"]
 
@@ -196,6 +198,8 @@ class OpenRouterUsageCallbackHandler(BaseCallbackHandler):
     """Record on the calling thread, also for async calls (recording never blocks)."""
 
     def __init__(self, ledger: UsageLedger | None = None) -> None:
+        from openrouter_core.ledger import UsageLedger
+
         super().__init__()
         self.ledger = ledger if ledger is not None else UsageLedger()
         """The ledger every call is recorded in."""
@@ -263,6 +267,8 @@ class OpenRouterUsageCallbackHandler(BaseCallbackHandler):
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
         """Record the call (one record per prompt; the choices of one call share its usage)."""
+        from openrouter_core.ledger import SOURCE_LANGCHAIN, UsageRecord
+
         requested, streamed = self._finish(run_id)
         for choices in response.generations:
             if not choices:
@@ -290,6 +296,8 @@ class OpenRouterUsageCallbackHandler(BaseCallbackHandler):
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """Record a failed call when its error carries the usage already billed."""
+        from openrouter_core.ledger import SOURCE_LANGCHAIN, UsageRecord
+
         requested, streamed = self._finish(run_id)
         usage = getattr(error, "usage", None)
         if not isinstance(usage, OpenRouterUsage):

@@ -31,6 +31,7 @@ from langchain_openrouter import _convert
 from openrouter_core.options import (
     OPENROUTER_OPTION_FIELDS,
     OpenRouterOptions,
+    OptionsMemo,
     build_extra_body,
 )
 from openrouter_core.settings import build_headers, resolve_base_url
@@ -206,6 +207,7 @@ class ChatOpenRouter(BaseChatModel):
     """Trace metadata forwarded to OpenRouter broadcast destinations."""
 
     _client_config: Any = PrivateAttr(default=None)
+    _options_memo: OptionsMemo = PrivateAttr(default_factory=OptionsMemo)
 
     @model_validator(mode="before")
     @classmethod
@@ -320,12 +322,14 @@ class ChatOpenRouter(BaseChatModel):
             "model": model,
             "messages": _convert.convert_messages(messages),
             **params,
-            **build_extra_body(self._option_layer(), options),
+            # the instance's options are validated once while unchanged, not on every call
+            **build_extra_body(self._options_memo.get(self._option_layer()), options),
         }
 
     def _config(self) -> Any:
         """The client configuration, resolved (and the key checked) at the first call."""
-        if self._client_config is None:
+        config = self._client_config  # a private attribute costs a __getattr__: read it once
+        if config is None:
             from openrouter_core.client import ClientConfig
 
             user_headers = dict(self.default_headers or {})
@@ -334,7 +338,7 @@ class ChatOpenRouter(BaseChatModel):
                     "X-OpenRouter-Categories": ",".join(self.app_categories),
                     **user_headers,
                 }
-            self._client_config = ClientConfig.build(
+            config = self._client_config = ClientConfig.build(
                 api_key=self.openrouter_api_key,
                 base_url=resolve_base_url(self.openrouter_api_base, env=_BASE_URL_ENV),
                 timeout=self.request_timeout,
@@ -346,8 +350,8 @@ class ChatOpenRouter(BaseChatModel):
             )
             # The first request is when going online is expected: start loading the model
             # catalog in the background (if it is not at hand) so profiles can be filled.
-            _catalog_info(self._client_config.base_url, self.model_name, prefetch=True)
-        return self._client_config
+            _catalog_info(config.base_url, self.model_name, prefetch=True)
+        return config
 
     def _resolve_model_profile(self) -> ModelProfile | None:
         """The model's profile from OpenRouter's catalog, when it is at hand (no network).

@@ -38,6 +38,7 @@ from llama_index_openrouter._stream import (
 )
 from openrouter_core.options import (
     OpenRouterOptions,
+    OptionsMemo,
     Plugin,
     ProviderPreferences,
     ReasoningConfig,
@@ -160,6 +161,7 @@ class OpenRouter(FunctionCallingLLM):
     )
 
     _client_config: Any = PrivateAttr(default=None)
+    _options_memo: OptionsMemo = PrivateAttr(default_factory=OptionsMemo)
 
     def __init__(
         self,
@@ -339,8 +341,8 @@ class OpenRouter(FunctionCallingLLM):
     def _options(self) -> OpenRouterOptions | None:
         values = {name: getattr(self, name) for name in _OPTION_FIELDS}
         present = {name: value for name, value in values.items() if value is not None}
-        # Instances validated at construction pass through; values assigned later are checked.
-        return OpenRouterOptions.model_validate(present) if present else None
+        # Validated once while unchanged; values assigned or changed later are checked.
+        return self._options_memo.get(present)
 
     def _prepare(
         self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]

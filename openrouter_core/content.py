@@ -101,8 +101,13 @@ def parse_arguments(raw: str | None) -> ParsedArguments:
     return ParsedArguments(value, text, None)
 
 
-def response_metadata(body: Mapping[str, Any]) -> dict[str, Any]:
+def response_metadata(body: Mapping[str, Any], *, with_usage: bool = True) -> dict[str, Any]:
     """The OpenRouter facts of a completion body (or an accumulated stream's completion).
+
+    Args:
+        body: The response body.
+        with_usage: Whether to parse the usage into ``usage``; callers that read only the
+            other facts skip that work with ``False`` (``usage`` is then ``None``).
 
     Returns:
         A dict with ``id`` (the ``gen-`` id), ``model`` (as served), ``provider``,
@@ -116,7 +121,7 @@ def response_metadata(body: Mapping[str, Any]) -> dict[str, Any]:
     message = message if isinstance(message, Mapping) else {}
     usage_raw = body.get("usage")
     usage_raw = usage_raw if isinstance(usage_raw, Mapping) else {}
-    usage: OpenRouterUsage | None = usage_from_body(body)
+    usage: OpenRouterUsage | None = usage_from_body(body) if with_usage else None
     annotations = message.get("annotations")
     return {
         "id": body.get("id"),

@@ -12,6 +12,7 @@ works without a new release of this package.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
 from decimal import Decimal
@@ -550,3 +551,35 @@ def build_extra_body(
     if "usage" not in merged:
         merged["usage"] = {"include": True}
     return merged
+
+
+class OptionsMemo:
+    """Validated options of a model instance, kept while its option fields are unchanged.
+
+    A framework model reads its option fields into a mapping on every call and passes it to
+    :meth:`get`: when the mapping equals the one validated last time (compared by value, so a
+    dict or list changed in place is noticed) the same instance comes back, and the call does
+    not validate the same options again; otherwise the new content is validated (raising as
+    :class:`OpenRouterOptions` does) and remembered.
+    """
+
+    __slots__ = ("_entry",)
+
+    def __init__(self) -> None:
+        self._entry: tuple[dict[str, Any], OpenRouterOptions] | None = None
+
+    def get(self, layer: Mapping[str, Any]) -> OpenRouterOptions | None:
+        """The validated options for ``layer`` (``None`` when it is empty).
+
+        Raises:
+            pydantic.ValidationError: A value in ``layer`` is invalid.
+        """
+        if not layer:
+            return None
+        entry = self._entry  # one read: another thread may replace it meanwhile
+        if entry is not None and entry[0] == layer:
+            return entry[1]
+        options = OpenRouterOptions.model_validate(dict(layer))
+        # A deep copy, so that changing a value in place makes the next comparison fail.
+        self._entry = (copy.deepcopy(dict(layer)), options)
+        return options

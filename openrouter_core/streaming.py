@@ -48,8 +48,19 @@ class SSEDecoder:
         lines = buffer.split(b"\n")
         self._buffer = lines.pop()
         events: list[Any] = []
+        # _line() inlined: this loop runs for every line of every stream.
+        data = self._data
         for line in lines:
-            payload = self._line(line)
+            if line[-1:] == b"\r":
+                line = line[:-1]  # noqa: PLW2901
+            if line:
+                if line[:5] == b"data:":
+                    data.append(line[6:] if line[5:6] == b" " else line[5:])
+                continue
+            if not data:
+                continue
+            payload = self._dispatch()
+            data = self._data
             if payload is _DONE:
                 break
             if payload is not None:
@@ -84,11 +95,13 @@ class SSEDecoder:
     def _dispatch(self) -> Any:
         data = self._data[0] if len(self._data) == 1 else b"\n".join(self._data)
         self._data = []
-        if data.strip() == b"[DONE]":
-            self.done = True
-            return _DONE
-        if not data.strip():
-            return None
+        if data[:1] != b"{":  # a JSON object needs no further look
+            stripped = data.strip()
+            if stripped == b"[DONE]":
+                self.done = True
+                return _DONE
+            if not stripped:
+                return None
         return _json.loads(data)
 
 

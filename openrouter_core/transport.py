@@ -232,7 +232,7 @@ def post_json(
         if observe:
             _after(call, CallOutcome(usage=None, incomplete=True))
         raise
-    if observe:
+    if observe and _observers:  # the usage is parsed only for someone who listens
         _after(call, CallOutcome(usage=usage_from_body(data)))
     return data
 
@@ -270,7 +270,7 @@ async def apost_json(
         if observe:
             _after(call, CallOutcome(usage=None, incomplete=True))
         raise
-    if observe:
+    if observe and _observers:  # the usage is parsed only for someone who listens
         _after(call, CallOutcome(usage=usage_from_body(data)))
     return data
 

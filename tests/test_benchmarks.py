@@ -25,12 +25,22 @@ def test_quick_benchmark_runs_and_checks_answers(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     text = out.read_text()
     for measure in (
-        "call CPU",
+        "call CPU, sync",
+        "call CPU, async",
         "stream CPU, sync",
         "stream CPU, async",
         "500 concurrent",
+        "import over framework",
+        "framework alone, import",
         "second instance",
+        "memory growth",
     ):
-        assert measure in text
+        assert f"| {measure}" in text
     assert "| openai SDK |" in text
+    assert "| ChatOpenRouter |" in text
+    assert "| OpenRouter (LlamaIndex) |" in text
     assert "versions:" in text
+    # The import baselines are named, and importing our classes does not load the openai SDK.
+    assert "import BaseChatModel" in text
+    assert "import FunctionCallingLLM" in text
+    assert "imported the openai SDK" not in text
