@@ -7,9 +7,10 @@ How it measures:
 - Every client's answer (sync and async, plain and streamed, short and long) is checked before
   anything is timed, and the answers of every concurrent burst are checked too.
 - Clients are interleaved round-robin in one process, so drift on the machine (other
-  processes, CPU frequency) affects all of them alike. A full garbage collection runs before
-  each timed segment, so no client is charged for the garbage the previous one left; each still
-  pays for every collection its own allocations trigger.
+  processes, CPU frequency) affects all of them alike; the order rotates every round, so no
+  client always runs first or always follows the same neighbour. A full garbage collection
+  runs before each timed segment, so no client is charged for the garbage the previous one
+  left; each still pays for every collection its own allocations trigger.
 - The model catalog is not prefetched (the bench server has no ``/models``), so no background
   download runs during the timings.
 - A streamed chunk costs ``(CPU of a long stream - CPU of a short one) / extra chunks``, which
@@ -137,8 +138,9 @@ METHOD = """\
   the clients run in one process (pinned to core 0), so client CPU time is what is measured.
 - Every client's answers (sync and async, plain and streamed, short and long) are checked
   before anything is timed; the answers of every concurrent burst are checked too.
-- Clients are interleaved round-robin; a full garbage collection runs before each timed
-  segment, so no client pays for the garbage of the one before it.
+- Clients are interleaved round-robin, the order rotating every round; a full garbage
+  collection runs before each timed segment, so no client pays for the garbage of the one
+  before it.
 - call CPU: process CPU time per sequential non-streaming call (`invoke`/`ainvoke`,
   `chat`/`achat`, `chat.completions.create`). stream CPU: CPU of a {big}-chunk stream minus that
   of a {small}-chunk one, per extra chunk. 500 concurrent: wall time of `asyncio.gather` over
@@ -212,6 +214,12 @@ def check(adapters: dict[str, dict[int, Adapter]], loop: asyncio.AbstractEventLo
                         f"{name} {kind}({chunks} chunks) answered {text[:60]!r}, "
                         f"expected {want[:60]!r}"
                     )
+
+
+def _rotated(names: list[str], number: int) -> list[str]:
+    """The clients in round ``number``'s order: each goes first in turn (no fixed neighbour)."""
+    shift = number % len(names)
+    return names[shift:] + names[:shift]
 
 
 def _cpu(work: Callable[..., object], *args: object) -> float:
@@ -308,23 +316,24 @@ def measure(plan: Plan, quick: bool) -> tuple[dict[str, Series], list[str]]:
             for _ in range(plan.constructs):
                 adapter.construct()
 
-        for _ in range(plan.rounds):
-            for name in names:
+        for number in range(plan.rounds):
+            order = _rotated(names, number)
+            for name in order:
                 seconds = _cpu(calls, adapters[name][CALL_CHUNKS])
                 results[CALL_SYNC].add(name, seconds / plan.calls * 1e3)
-            for name in names:
+            for name in order:
                 seconds = _cpu(acalls, adapters[name][CALL_CHUNKS])
                 results[CALL_ASYNC].add(name, seconds / plan.calls * 1e3)
             for stream_measure, run_streams in ((STREAM_SYNC, streams), (STREAM_ASYNC, astreams)):
-                for name in names:
+                for name in order:
                     small, big = adapters[name][plan.small], adapters[name][plan.big]
                     seconds = _cpu(run_streams, big) - _cpu(run_streams, small)
                     results[stream_measure].add(name, seconds / plan.streams / extra * 1e6)
 
         for name in names:  # warm-up: every client opens its connections once, untimed
             burst(adapters[name][CALL_CHUNKS])
-        for _ in range(plan.concurrent_rounds):
-            for name in names:
+        for number in range(plan.concurrent_rounds):
+            for name in _rotated(names, number):
                 seconds, answers = _wall(burst, adapters[name][CALL_CHUNKS])
                 if answers != [WORD * CALL_CHUNKS] * plan.concurrent:
                     raise SystemExit(f"{name}: a concurrent call answered wrongly")

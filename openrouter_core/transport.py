@@ -176,6 +176,12 @@ def _info(
     )
 
 
+def _wire(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The SDK's ``post`` keyword for the body: JSON bytes we encoded, or the dict for the SDK."""
+    encoded = _json.encode_body(body)
+    return {"content": encoded} if isinstance(encoded, bytes) else {"body": encoded}
+
+
 def _parse_body(raw: bytes, model: str | None) -> Any:
     try:
         return _json.loads(raw)
@@ -215,7 +221,7 @@ def post_json(
         with map_errors(call.model):
             raw = client.post(
                 endpoint,
-                body=dict(body),
+                **_wire(body),
                 cast_to=bytes,
                 options=options.to_sdk() if options else {},
             )
@@ -253,7 +259,7 @@ async def apost_json(
         with map_errors(call.model):
             raw = await client.post(
                 endpoint,
-                body=dict(body),
+                **_wire(body),
                 cast_to=bytes,
                 options=options.to_sdk() if options else {},
             )
@@ -415,7 +421,7 @@ def open_stream(
         with map_errors(call.model):
             sdk_stream = client.post(
                 "/chat/completions",
-                body=payload,
+                **_wire(payload),
                 cast_to=bytes,
                 stream=True,
                 stream_cls=openai.Stream[bytes],
@@ -441,7 +447,7 @@ async def aopen_stream(
         with map_errors(call.model):
             sdk_stream = await client.post(
                 "/chat/completions",
-                body=payload,
+                **_wire(payload),
                 cast_to=bytes,
                 stream=True,
                 stream_cls=openai.AsyncStream[bytes],

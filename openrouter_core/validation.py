@@ -10,6 +10,7 @@ Nothing here imports the ``openai`` SDK.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -24,9 +25,13 @@ def check_params(params: Mapping[str, Any]) -> None:
         params: Request parameters (a whole body or just the parameters).
 
     Raises:
-        ValueError: ``temperature`` outside [0, 2], or ``max_tokens`` /
-            ``max_completion_tokens`` not a positive integer.
+        ValueError: ``temperature`` outside [0, 2], ``max_tokens`` /
+            ``max_completion_tokens`` not a positive integer, or any number that is NaN or
+            infinite (JSON has no such values).
     """
+    for key, value in params.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{key} must be a finite number, got {value!r}")
     temperature = params.get("temperature")
     if temperature is not None and (
         isinstance(temperature, bool)

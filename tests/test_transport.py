@@ -8,6 +8,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
+import pydantic
 import pytest
 
 from openrouter_core import transport
@@ -79,6 +80,38 @@ def test_complete_sends_the_body_as_is_and_reports_usage(
     assert outcome.usage is not None
     assert outcome.usage.cost == openrouter_emulator.charges[-1].cost
     assert not outcome.failed
+
+
+class _Schema(pydantic.BaseModel):
+    city: str = "Paris"
+    days: int
+
+
+def test_body_is_sent_as_compact_utf8_json_with_models_dumped(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    client = get_client(_config(openrouter_emulator))
+    body = _body("Grüße, 東京", metadata={1: "int key"}, schema=_Schema(days=3))
+    transport.complete(client, body)
+    sent = openrouter_emulator.last_request
+    assert sent.header("content-type") == "application/json"
+    assert "Grüße, 東京".encode() in sent.raw_body  # UTF-8 kept, not \u-escaped
+    assert b'"messages":[{' in sent.raw_body  # no spaces after separators
+    # a pydantic model is dumped as the SDK dumps one: set fields, JSON mode
+    assert sent.body["schema"] == {"days": 3}
+    assert sent.body["metadata"] == {"1": "int key"}
+
+
+def test_a_body_orjson_cannot_encode_is_left_to_the_sdk(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    client = get_client(_config(openrouter_emulator))
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        transport.complete(client, _body(extra=object()))
+    assert openrouter_emulator.last_request is None  # nothing half-sent
+    big = 2**70  # beyond orjson's 64-bit integers, fine for the SDK's json.dumps
+    transport.complete(client, _body(seed=big))
+    assert openrouter_emulator.last_request.body["seed"] == big
 
 
 def test_leading_whitespace_before_json(openrouter_emulator: OpenRouterEmulator) -> None:

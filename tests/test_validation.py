@@ -23,6 +23,9 @@ from openrouter_core.validation import check_chat_body, check_model_id
         ({"messages": [{}], "max_tokens": 0}, "max_tokens"),
         ({"messages": [{}], "max_tokens": 1.5}, "max_tokens"),
         ({"messages": [{}], "max_completion_tokens": -1}, "max_completion_tokens"),
+        ({"messages": [{}], "temperature": float("nan")}, "temperature"),
+        ({"messages": [{}], "top_p": float("nan")}, "top_p must be a finite number"),
+        ({"messages": [{}], "presence_penalty": float("-inf")}, "presence_penalty"),
     ],
 )
 def test_bad_bodies_are_rejected(body: dict[str, Any], match: str) -> None:
