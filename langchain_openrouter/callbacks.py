@@ -8,6 +8,7 @@ keeps, cost included) into a :class:`~openrouter_core.ledger.UsageLedger`, so
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -19,7 +20,13 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
-from openrouter_core.usage import OpenRouterUsage, parse_usage, to_decimal
+from openrouter_core.usage import (
+    OpenRouterUsage,
+    nonempty_str,
+    parse_usage,
+    to_decimal,
+    token_count,
+)
 
 if TYPE_CHECKING:
     from langchain_core.outputs import ChatGenerationChunk, Generation, GenerationChunk
@@ -32,19 +39,6 @@ __all__ = ["OpenRouterUsageCallbackHandler", "get_openrouter_callback"]
 # Calls whose start was seen but whose end never came (abandoned streams) are forgotten past
 # this many, so a long-running handler cannot grow without bound.
 _MAX_OPEN_RUNS = 10_000
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or value is None:
-        return 0
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def _undouble(value: str | None) -> str | None:
@@ -74,16 +68,17 @@ def _from_usage_metadata(
     inputs = _mapping(usage_metadata.get("input_token_details"))
     outputs = _mapping(usage_metadata.get("output_token_details"))
     cost_details = _mapping(metadata.get("cost_details"))
-    input_tokens = _int(usage_metadata.get("input_tokens"))
-    output_tokens = _int(usage_metadata.get("output_tokens"))
+    input_tokens = token_count(usage_metadata.get("input_tokens"))
+    output_tokens = token_count(usage_metadata.get("output_tokens"))
     byok = metadata.get("is_byok")
     return OpenRouterUsage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        total_tokens=_int(usage_metadata.get("total_tokens")) or input_tokens + output_tokens,
-        cached_tokens=_int(inputs.get("cache_read")),
-        cache_write_tokens=_int(inputs.get("cache_creation")),
-        reasoning_tokens=_int(outputs.get("reasoning")),
+        total_tokens=token_count(usage_metadata.get("total_tokens"))
+        or input_tokens + output_tokens,
+        cached_tokens=token_count(inputs.get("cache_read")),
+        cache_write_tokens=token_count(inputs.get("cache_creation")),
+        reasoning_tokens=token_count(outputs.get("reasoning")),
         cost=to_decimal(metadata.get("cost")),
         upstream_cost=to_decimal(cost_details.get("upstream_inference_cost")),
         is_byok=byok if isinstance(byok, bool) else None,
@@ -116,10 +111,8 @@ def usage_from_generation(
     if isinstance(usage_metadata, Mapping) and usage_metadata:
         usage = _from_usage_metadata(usage_metadata, metadata)
         if raw_usage is not None:
-            usage = OpenRouterUsage(
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                total_tokens=usage.total_tokens,
+            usage = dataclasses.replace(
+                usage,
                 cached_tokens=usage.cached_tokens or raw_usage.cached_tokens,
                 cache_write_tokens=usage.cache_write_tokens or raw_usage.cache_write_tokens,
                 reasoning_tokens=usage.reasoning_tokens or raw_usage.reasoning_tokens,
@@ -132,26 +125,16 @@ def usage_from_generation(
     else:
         usage = raw_usage
         if usage is not None and usage.cost is None and metadata.get("cost") is not None:
-            usage = OpenRouterUsage(
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                total_tokens=usage.total_tokens,
-                cached_tokens=usage.cached_tokens,
-                cache_write_tokens=usage.cache_write_tokens,
-                reasoning_tokens=usage.reasoning_tokens,
-                cost=to_decimal(metadata.get("cost")),
-                upstream_cost=usage.upstream_cost,
-                is_byok=usage.is_byok,
-            )
+            usage = dataclasses.replace(usage, cost=to_decimal(metadata.get("cost")))
     facts = {
         "model": _undouble(
-            _str(metadata.get("model_name"))
-            or _str(metadata.get("model"))
-            or _str(info.get("model_name"))
-            or _str(output.get("model_name"))
+            nonempty_str(metadata.get("model_name"))
+            or nonempty_str(metadata.get("model"))
+            or nonempty_str(info.get("model_name"))
+            or nonempty_str(output.get("model_name"))
         ),
-        "provider": _str(metadata.get("provider")) or _str(info.get("provider")),
-        "id": _str(metadata.get("id")) or _str(output.get("id")),
+        "provider": nonempty_str(metadata.get("provider")) or nonempty_str(info.get("provider")),
+        "id": nonempty_str(metadata.get("id")) or nonempty_str(output.get("id")),
     }
     return usage, facts
 
@@ -160,10 +143,10 @@ def _requested_model(kwargs: Mapping[str, Any]) -> str | None:
     params = _mapping(kwargs.get("invocation_params"))
     metadata = _mapping(kwargs.get("metadata"))
     return (
-        _str(params.get("model"))
-        or _str(params.get("model_name"))
-        or _str(params.get("model_id"))
-        or _str(metadata.get("ls_model_name"))
+        nonempty_str(params.get("model"))
+        or nonempty_str(params.get("model_name"))
+        or nonempty_str(params.get("model_id"))
+        or nonempty_str(metadata.get("ls_model_name"))
     )
 
 
@@ -305,8 +288,8 @@ class OpenRouterUsageCallbackHandler(BaseCallbackHandler):
         self._add(
             UsageRecord.from_usage(
                 usage,
-                requested_model=requested or _str(getattr(error, "model", None)),
-                generation_id=_str(getattr(error, "generation_id", None)),
+                requested_model=requested or nonempty_str(getattr(error, "model", None)),
+                generation_id=nonempty_str(getattr(error, "generation_id", None)),
                 streamed=streamed,
                 failed=True,
                 error_type=type(error).__name__,

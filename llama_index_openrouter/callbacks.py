@@ -27,7 +27,13 @@ from llama_index_instrumentation.dispatcher import Dispatcher
 from pydantic import Field, PrivateAttr
 
 from openrouter_core.ledger import SOURCE_LLAMAINDEX, UsageLedger, UsageRecord
-from openrouter_core.usage import OpenRouterUsage, parse_usage, to_decimal
+from openrouter_core.usage import (
+    OpenRouterUsage,
+    nonempty_str,
+    parse_usage,
+    to_decimal,
+    token_count,
+)
 
 __all__ = [
     "OpenRouterUsageEventHandler",
@@ -41,19 +47,6 @@ __all__ = [
 # forgotten past this many, so a long-running handler cannot grow without bound.
 _MAX_OPEN_CALLS = 10_000
 _TOKEN_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens", "cost")
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or value is None:
-        return 0
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def _as_mapping(value: Any) -> Mapping[str, Any]:
@@ -93,17 +86,18 @@ def usage_from_response(response: Any) -> tuple[OpenRouterUsage | None, dict[str
     usage: OpenRouterUsage | None
     if any(kwargs.get(key) is not None for key in _TOKEN_KEYS):
         base = raw_usage or OpenRouterUsage()
-        input_tokens = _int(kwargs.get("prompt_tokens")) or base.input_tokens
-        output_tokens = _int(kwargs.get("completion_tokens")) or base.output_tokens
+        input_tokens = token_count(kwargs.get("prompt_tokens")) or base.input_tokens
+        output_tokens = token_count(kwargs.get("completion_tokens")) or base.output_tokens
         cost = to_decimal(kwargs.get("cost"))
         byok = kwargs.get("is_byok")
         usage = OpenRouterUsage(
             input_tokens=input_tokens,
             output_tokens=output_tokens,
-            total_tokens=_int(kwargs.get("total_tokens")) or input_tokens + output_tokens,
-            cached_tokens=_int(kwargs.get("cached_tokens")) or base.cached_tokens,
-            cache_write_tokens=_int(kwargs.get("cache_write_tokens")) or base.cache_write_tokens,
-            reasoning_tokens=_int(kwargs.get("reasoning_tokens")) or base.reasoning_tokens,
+            total_tokens=token_count(kwargs.get("total_tokens")) or input_tokens + output_tokens,
+            cached_tokens=token_count(kwargs.get("cached_tokens")) or base.cached_tokens,
+            cache_write_tokens=token_count(kwargs.get("cache_write_tokens"))
+            or base.cache_write_tokens,
+            reasoning_tokens=token_count(kwargs.get("reasoning_tokens")) or base.reasoning_tokens,
             cost=cost if cost is not None else base.cost,
             upstream_cost=base.upstream_cost,
             is_byok=byok if isinstance(byok, bool) else base.is_byok,
@@ -111,9 +105,9 @@ def usage_from_response(response: Any) -> tuple[OpenRouterUsage | None, dict[str
     else:
         usage = raw_usage
     facts = {
-        "model": _str(kwargs.get("model")) or _str(raw.get("model")),
-        "provider": _str(kwargs.get("provider")) or _str(raw.get("provider")),
-        "id": _str(kwargs.get("generation_id")) or _str(raw.get("id")),
+        "model": nonempty_str(kwargs.get("model")) or nonempty_str(raw.get("model")),
+        "provider": nonempty_str(kwargs.get("provider")) or nonempty_str(raw.get("provider")),
+        "id": nonempty_str(kwargs.get("generation_id")) or nonempty_str(raw.get("id")),
     }
     return usage, facts
 
@@ -161,7 +155,7 @@ class OpenRouterUsageEventHandler(BaseEventHandler):
                 with self._lock:
                     if len(self._requested) >= _MAX_OPEN_CALLS:
                         self._requested.pop(next(iter(self._requested)))
-                    self._requested[span] = _str(model)
+                    self._requested[span] = nonempty_str(model)
         elif isinstance(event, (LLMChatInProgressEvent, LLMCompletionInProgressEvent)):
             if span is not None and span not in self._streamed:
                 with self._lock:

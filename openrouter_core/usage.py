@@ -14,7 +14,14 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["OpenRouterUsage", "parse_usage", "to_decimal", "usage_from_body"]
+__all__ = [
+    "OpenRouterUsage",
+    "nonempty_str",
+    "parse_usage",
+    "to_decimal",
+    "token_count",
+    "usage_from_body",
+]
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -40,7 +47,7 @@ def to_decimal(value: Any) -> Decimal | None:
     return result if result.is_finite() else None
 
 
-def _int(value: Any) -> int:
+def token_count(value: Any) -> int:
     """Token counts sometimes arrive as floats (``12.0``) or are missing; normalise to int."""
     if value is None or isinstance(value, bool):
         return 0
@@ -48,6 +55,11 @@ def _int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+def nonempty_str(value: Any) -> str | None:
+    """``value`` when it is a non-empty string (an id, a model, a provider), else ``None``."""
+    return value if isinstance(value, str) and value else None
 
 
 def _add_optional(a: Decimal | None, b: Decimal | None) -> Decimal | None:
@@ -152,17 +164,17 @@ def parse_usage(
     prompt = _details(usage, "prompt_tokens_details")
     completion = _details(usage, "completion_tokens_details")
     cost_details = _details(usage, "cost_details")
-    input_tokens = _int(usage.get("prompt_tokens", usage.get("input_tokens")))
-    output_tokens = _int(usage.get("completion_tokens", usage.get("output_tokens")))
+    input_tokens = token_count(usage.get("prompt_tokens", usage.get("input_tokens")))
+    output_tokens = token_count(usage.get("completion_tokens", usage.get("output_tokens")))
     total = usage.get("total_tokens")
     is_byok = usage.get("is_byok")
     return OpenRouterUsage(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
-        total_tokens=_int(total) if total is not None else input_tokens + output_tokens,
-        cached_tokens=_int(prompt.get("cached_tokens")),
-        cache_write_tokens=_int(prompt.get("cache_write_tokens")),
-        reasoning_tokens=_int(completion.get("reasoning_tokens")),
+        total_tokens=token_count(total) if total is not None else input_tokens + output_tokens,
+        cached_tokens=token_count(prompt.get("cached_tokens")),
+        cache_write_tokens=token_count(prompt.get("cache_write_tokens")),
+        reasoning_tokens=token_count(completion.get("reasoning_tokens")),
         cost=to_decimal(usage.get("cost")),
         upstream_cost=to_decimal(cost_details.get("upstream_inference_cost")),
         is_byok=is_byok if isinstance(is_byok, bool) else None,
