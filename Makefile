@@ -75,6 +75,14 @@ record-live: $(VENV)/.installed
 	fi
 	OPENROUTER_CASSETTE_TARGET=live $(RECORD_LC) --force-enable-socket
 
+# The tests marked `live`, alone, against the real API (a fraction of a cent per run).
+test-live: $(VENV)/.installed
+	@if [ -z "$$OPENROUTER_API_KEY" ]; then \
+		echo "make test-live: OPENROUTER_API_KEY is not set; these tests call the real OpenRouter API."; \
+		exit 1; \
+	fi
+	$(PY) -m pytest -q -m live
+
 # Re-run every notebook against a fresh local emulator, rewriting its cassette in
 # cassettes/notebooks/ and saving the notebook with its new outputs (review the diff).
 record-notebooks: $(VENV)/.installed

@@ -42,6 +42,7 @@ __all__ = [
     "OpenRouterProviderError",
     "OpenRouterRateLimitError",
     "OpenRouterRequestTimeoutError",
+    "OpenRouterUnknownModelError",
     "to_langchain_error",
 ]
 
@@ -97,6 +98,12 @@ class OpenRouterModelNotFoundError(core.ModelNotFoundError, ModelNotFoundError):
     is_retryable = False
 
 
+class OpenRouterUnknownModelError(core.UnknownModelError, ModelNotFoundError):  # type: ignore[misc]
+    """HTTP 400 "<id> is not a valid model ID": no model has this id; not retryable."""
+
+    is_retryable = False
+
+
 class OpenRouterRequestTimeoutError(core.RequestTimeoutError, ModelTimeoutError):  # type: ignore[misc]
     """The request timed out; retryable."""
 
@@ -131,6 +138,7 @@ class OpenRouterMissingAPIKeyError(core.MissingAPIKeyError, ModelAuthenticationE
 # openrouter_core later still map to their nearest known parent.
 _LANGCHAIN_CLASS: dict[type[core.OpenRouterError], type[core.OpenRouterError]] = {
     core.ContextLengthExceededError: OpenRouterContextLengthExceededError,
+    core.UnknownModelError: OpenRouterUnknownModelError,
     core.ModerationError: OpenRouterModerationError,
     core.BadRequestError: OpenRouterBadRequestError,
     core.AuthenticationError: OpenRouterAuthenticationError,

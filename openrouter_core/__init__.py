@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         ProviderError,
         RateLimitError,
         RequestTimeoutError,
+        UnknownModelError,
     )
     from openrouter_core.ledger import UsageLedger, UsageRecord, track_usage
 
@@ -66,6 +67,7 @@ _ERRORS = (
     "ProviderError",
     "RateLimitError",
     "RequestTimeoutError",
+    "UnknownModelError",
 )
 _LAZY: dict[str, str] = {
     **dict.fromkeys(_ERRORS, "openrouter_core.errors"),
@@ -116,6 +118,7 @@ __all__ = [
     "RateLimitError",
     "ReasoningConfig",
     "RequestTimeoutError",
+    "UnknownModelError",
     "UsageLedger",
     "UsageRecord",
     "__version__",

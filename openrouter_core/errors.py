@@ -38,6 +38,7 @@ __all__ = [
     "ProviderError",
     "RateLimitError",
     "RequestTimeoutError",
+    "UnknownModelError",
     "decode_raw",
     "error_from_payload",
     "map_errors",
@@ -48,6 +49,7 @@ __all__ = [
 _CONTEXT_ERROR_TYPES = frozenset(
     {"context_length_exceeded", "max_tokens_exceeded", "token_limit_exceeded", "string_too_long"}
 )
+_UNKNOWN_MODEL_PATTERN = re.compile(r"is not a valid model id", re.IGNORECASE)
 _CONTEXT_PATTERN = re.compile(
     r"context[ _-]?(length|window)|maximum context|too many tokens|token limit|prompt is too long",
     re.IGNORECASE,
@@ -225,6 +227,20 @@ class ModelNotFoundError(APIStatusError, openai.NotFoundError):  # type: ignore[
     )
 
 
+class UnknownModelError(BadRequestError, ModelNotFoundError):  # type: ignore[misc]
+    """HTTP 400 "<id> is not a valid model ID": OpenRouter knows no model by that id.
+
+    OpenRouter answers an unknown id with a 400, so this is a :class:`BadRequestError` (and an
+    ``openai.BadRequestError``) as the status says, and a :class:`ModelNotFoundError` as the
+    cause says: ``except ModelNotFoundError`` catches every unknown model.
+    """
+
+    hint = (
+        "No model has this id: check its spelling at https://openrouter.ai/models or with "
+        "'python -m openrouter_core models' (ids look like 'author/slug')."
+    )
+
+
 class RequestTimeoutError(OpenRouterError, openai.APITimeoutError):  # type: ignore[misc]
     """The request timed out (HTTP 408, or no answer within the client's ``timeout``)."""
 
@@ -358,6 +374,8 @@ def _choose_class(
         status in (400, 413, None) and _CONTEXT_PATTERN.search(message)
     ):
         return ContextLengthExceededError
+    if status == 400 and _UNKNOWN_MODEL_PATTERN.search(message):
+        return UnknownModelError
     cls: type[OpenRouterError] | None = None
     if status is not None:
         cls = _BY_STATUS.get(status)

@@ -21,6 +21,7 @@ from openrouter_core.errors import (
     ProviderError,
     RateLimitError,
     RequestTimeoutError,
+    UnknownModelError,
     decode_raw,
     error_from_payload,
     map_errors,
@@ -77,6 +78,25 @@ def test_status_to_class_and_sdk_compatibility(status: int, cls: type, sdk_cls: 
     assert err.message == "nope"
     assert "'a/b'" in str(err)
     assert str(status) in str(err)
+
+
+def test_an_unknown_model_id_is_both_a_bad_request_and_a_model_not_found() -> None:
+    # OpenRouter answers an id it does not know with a 400, not a 404.
+    err = error_from_payload(
+        {"code": 400, "message": "nope/missing is not a valid model ID"},
+        status_code=400,
+        model="nope/missing",
+    )
+    assert type(err) is UnknownModelError
+    assert isinstance(err, ModelNotFoundError)
+    assert isinstance(err, BadRequestError)
+    assert isinstance(err, openai.BadRequestError)
+    assert isinstance(err, openai.NotFoundError)
+    assert err.status_code == 400
+    assert "https://openrouter.ai/models" in str(err)
+    # any other 400 stays a plain bad request
+    other = error_from_payload({"code": 400, "message": "temperature: bad"}, status_code=400)
+    assert type(other) is BadRequestError
 
 
 def test_recorded_429_keeps_provider_and_raw(wire) -> None:

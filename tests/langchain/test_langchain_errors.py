@@ -69,6 +69,13 @@ CONTEXT_MESSAGE = (
             False,
         ),
         (
+            replies.error(400, "x/y is not a valid model ID"),
+            core.UnknownModelError,
+            openai.BadRequestError,
+            lc.ModelNotFoundError,
+            False,
+        ),
+        (
             replies.error(408, "Request timed out"),
             core.RequestTimeoutError,
             openai.APITimeoutError,
@@ -90,7 +97,18 @@ CONTEXT_MESSAGE = (
             True,
         ),
     ],
-    ids=["400", "400-context", "401", "402", "403", "404", "408", "429", "502"],
+    ids=[
+        "400",
+        "400-context",
+        "401",
+        "402",
+        "403",
+        "404",
+        "400-unknown-model",
+        "408",
+        "429",
+        "502",
+    ],
 )
 def test_http_errors_are_typed_three_ways(
     make_model: Make,

@@ -141,8 +141,9 @@ CONTEXT_METADATA = {
         (403, "Input flagged by moderation", MODERATION, core.ModerationError),
         (404, f"No endpoints found for {MODEL}.", {"provider_name": None}, core.ModelNotFoundError),
         (400, CONTEXT_MESSAGE, CONTEXT_METADATA, core.ContextLengthExceededError),
+        (400, f"{MODEL} is not a valid model ID", None, core.UnknownModelError),
     ],
-    ids=["401", "403-moderation", "404", "400-context"],
+    ids=["401", "403-moderation", "404", "400-context", "400-unknown-model"],
 )
 async def test_request_errors_are_typed_with_metadata_and_model(
     target: Target,
