@@ -18,7 +18,7 @@ import functools
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from langchain_core.messages import (
     AIMessage,
@@ -493,11 +493,13 @@ def usage_metadata(usage: Any) -> UsageMetadata | None:
     input_tokens = _count(usage.get("prompt_tokens", usage.get("input_tokens"))) or 0
     output_tokens = _count(usage.get("completion_tokens", usage.get("output_tokens"))) or 0
     total = _count(usage.get("total_tokens"))
-    result = UsageMetadata(
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        total_tokens=total if total is not None else input_tokens + output_tokens,
-    )
+    # Built as a plain dict and cast once: langchain-core 1.8 spells the optional keys with
+    # ``typing.NotRequired``, which mypy's check for Python 3.10 reads as required ``Any``.
+    result: dict[str, Any] = {
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "total_tokens": total if total is not None else input_tokens + output_tokens,
+    }
     prompt = usage.get("prompt_tokens_details")
     if isinstance(prompt, Mapping):
         details = InputTokenDetails()
@@ -512,7 +514,7 @@ def usage_metadata(usage: Any) -> UsageMetadata | None:
         reasoning = _count(completion.get("reasoning_tokens"))
         if reasoning is not None:
             result["output_token_details"] = OutputTokenDetails(reasoning=reasoning)
-    return result
+    return cast("UsageMetadata", result)
 
 
 def message_response_metadata(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -98,8 +98,14 @@ class OpenRouterModelNotFoundError(core.ModelNotFoundError, ModelNotFoundError):
     is_retryable = False
 
 
-class OpenRouterUnknownModelError(core.UnknownModelError, ModelNotFoundError):  # type: ignore[misc]
-    """HTTP 400 "<id> is not a valid model ID": no model has this id; not retryable."""
+class OpenRouterUnknownModelError(  # type: ignore[misc]
+    core.UnknownModelError, ModelNotFoundError, ModelInvalidRequestError
+):
+    """HTTP 400 "<id> is not a valid model ID": no model has this id; not retryable.
+
+    Like the core class it is both: LangChain's ``ModelNotFoundError`` for the cause and its
+    ``ModelInvalidRequestError`` for the 400 status, so code catching either keeps working.
+    """
 
     is_retryable = False
 

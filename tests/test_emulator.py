@@ -1812,13 +1812,12 @@ async def test_thousand_concurrent_async_requests(emu: OpenRouterEmulator) -> No
         out = await client.chat.completions.create(model=MINI, messages=user(f"request {i}"))  # type: ignore[arg-type]
         return out.choices[0].message.content or ""
 
-    start = time.monotonic()
+    # No timing bound: the client's 60 s timeout is the hang guard, and speed is the
+    # benchmarks' business, not a test's.
     try:
         answers = await asyncio.gather(*(one(i) for i in range(1000)))
     finally:
         await client.close()
-    elapsed = time.monotonic() - start
     assert all(a.startswith(f"You said: request {i}\n") for i, a in enumerate(answers))
     assert len(emu.chat_requests) == 1000
     assert len({c.generation_id for c in emu.charges}) == 1000
-    assert elapsed < 15

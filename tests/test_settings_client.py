@@ -3,7 +3,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import time
 
 import pytest
 from pydantic import SecretStr
@@ -96,14 +95,10 @@ def test_config_repr_hides_the_key() -> None:
 
 
 def test_second_lookup_is_cheap() -> None:
-    config = _config()
-    get_client(config)
-    start = time.perf_counter()
-    for _ in range(1000):
-        get_client(_config())
-    per_call = (time.perf_counter() - start) / 1000
-    # Not a timing assertion on the product: a sanity bound that catches a client per call.
-    assert per_call < 0.005
+    # What keeps the lookup cheap is that it builds nothing: every equal configuration, each a
+    # new object, gets the one client (and so the one pool) back.
+    first = get_client(_config())
+    assert all(get_client(_config()) is first for _ in range(1000))
 
 
 async def test_async_clients_are_per_event_loop() -> None:

@@ -133,6 +133,17 @@ def test_http_errors_are_typed_three_ways(
     assert len(openrouter_emulator.requests) == 1  # max_retries=0: one attempt
 
 
+def test_an_unknown_model_is_both_langchain_classes(
+    make_model: Make, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    # A 400 by status and a missing model by cause: code catching either LangChain class works.
+    openrouter_emulator.enqueue(replies.error(400, "x/y is not a valid model ID"))
+    with pytest.raises(lc.ModelInvalidRequestError) as info:
+        make_model().invoke("Hello")
+    assert isinstance(info.value, lc.ModelNotFoundError)
+    assert isinstance(info.value, core.BadRequestError)
+
+
 def test_error_attributes_survive(
     make_model: Make, openrouter_emulator: OpenRouterEmulator
 ) -> None:
