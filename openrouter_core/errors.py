@@ -29,6 +29,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ContextLengthExceededError",
+    "HTTPRequestTimeoutError",
     "InsufficientCreditsError",
     "MissingAPIKeyError",
     "ModelNotFoundError",
@@ -247,6 +248,16 @@ class RequestTimeoutError(OpenRouterError, openai.APITimeoutError):  # type: ign
     hint = "Raise timeout (in seconds), lower max_tokens, or stream the response."
 
 
+class HTTPRequestTimeoutError(RequestTimeoutError, APIStatusError):  # type: ignore[misc]
+    """HTTP 408: OpenRouter answered that the request timed out.
+
+    The SDK raises a plain ``openai.APIStatusError`` for a 408, so this is one too (existing
+    ``except openai.APIStatusError`` code keeps catching it, ``status_code`` included) as well
+    as a :class:`RequestTimeoutError`. A timeout on the client side has no status and stays a
+    plain :class:`RequestTimeoutError` (an ``openai.APITimeoutError``).
+    """
+
+
 class RateLimitError(APIStatusError, openai.RateLimitError):  # type: ignore[misc]
     """HTTP 429: OpenRouter or the upstream provider is rate-limiting this key or model."""
 
@@ -283,7 +294,7 @@ _BY_STATUS: dict[int, type[OpenRouterError]] = {
     402: InsufficientCreditsError,
     403: PermissionDeniedError,
     404: ModelNotFoundError,
-    408: RequestTimeoutError,
+    408: HTTPRequestTimeoutError,
     429: RateLimitError,
 }
 

@@ -7,12 +7,15 @@ from decimal import Decimal
 import openai
 import pytest
 
+from openrouter_core import transport
+from openrouter_core.client import ClientConfig, get_client
 from openrouter_core.errors import (
     APIConnectionError,
     APIStatusError,
     AuthenticationError,
     BadRequestError,
     ContextLengthExceededError,
+    HTTPRequestTimeoutError,
     InsufficientCreditsError,
     ModelNotFoundError,
     ModerationError,
@@ -28,6 +31,7 @@ from openrouter_core.errors import (
     raise_for_error_body,
     translate_exception,
 )
+from openrouter_core.testing import OpenRouterEmulator, replies
 
 
 class _Headers(dict):
@@ -61,7 +65,7 @@ class _Response:
         (402, InsufficientCreditsError, openai.APIStatusError),
         (403, PermissionDeniedError, openai.PermissionDeniedError),
         (404, ModelNotFoundError, openai.NotFoundError),
-        (408, RequestTimeoutError, openai.APITimeoutError),
+        (408, HTTPRequestTimeoutError, openai.APIStatusError),
         (429, RateLimitError, openai.RateLimitError),
         (502, ProviderError, openai.InternalServerError),
         (503, ProviderError, openai.InternalServerError),
@@ -78,6 +82,43 @@ def test_status_to_class_and_sdk_compatibility(status: int, cls: type, sdk_cls: 
     assert err.message == "nope"
     assert "'a/b'" in str(err)
     assert str(status) in str(err)
+
+
+def test_an_http_408_is_a_request_timeout_and_still_the_sdks_status_error(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    # The SDK raises a plain APIStatusError for a 408: code catching that keeps working.
+    openrouter_emulator.enqueue(replies.error(408, "Request timed out"))
+    config = ClientConfig.build(
+        api_key="test-key", base_url=openrouter_emulator.base_url, max_retries=0, timeout=10.0
+    )
+    body = {"model": "a/b", "messages": [{"role": "user", "content": "Hi"}]}
+    with pytest.raises(openai.APIStatusError) as info:
+        transport.complete(get_client(config), body)
+    err = info.value
+    assert isinstance(err, RequestTimeoutError)
+    assert isinstance(err, APIStatusError)
+    assert err.status_code == 408
+    assert err.response is not None
+    assert err.response.status_code == 408
+    assert "Raise timeout" in str(err)
+
+
+def test_a_client_side_timeout_is_the_sdks_timeout_error_without_a_status(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    openrouter_emulator.enqueue(replies.stall(3))
+    config = ClientConfig.build(
+        api_key="test-key", base_url=openrouter_emulator.base_url, max_retries=0, timeout=0.3
+    )
+    body = {"model": "a/b", "messages": [{"role": "user", "content": "Hi"}]}
+    with pytest.raises(RequestTimeoutError) as info:
+        transport.complete(get_client(config), body)
+    err = info.value
+    assert type(err) is RequestTimeoutError
+    assert isinstance(err, openai.APITimeoutError)
+    assert not isinstance(err, openai.APIStatusError)
+    assert err.status_code is None
 
 
 def test_an_unknown_model_id_is_both_a_bad_request_and_a_model_not_found() -> None:
