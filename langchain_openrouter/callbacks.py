@@ -162,7 +162,9 @@ class OpenRouterUsageCallbackHandler(BaseCallbackHandler):
     Pass it per call (``config={"callbacks": [handler]}``), or use
     :func:`get_openrouter_callback` to cover every call in a block. Give it the ledger of a
     ``track_usage()`` block to have both in one account: a call both of them see is recorded
-    once (matched by generation id).
+    once (matched by generation id, and a failed call also by its error, which
+    ``track_usage()`` marks as recorded, so an error inside an HTTP 200 without an id counts
+    once too).
 
     Example:
         .. code-block:: python
@@ -206,12 +208,14 @@ class OpenRouterUsageCallbackHandler(BaseCallbackHandler):
             self._streamed.discard(run_id)
             return self._runs.pop(run_id, None), streamed
 
-    def _add(self, record: UsageRecord) -> None:
+    def _add(self, record: UsageRecord, call: BaseException | None = None) -> None:
         done: list[UsageLedger] = []
         handler: OpenRouterUsageCallbackHandler | None = self
         while handler is not None:
             if not any(ledger is handler.ledger for ledger in done):
-                handler.ledger.add(record)
+                # ``call``: a failed call's error, which ``track_usage()`` marks with the
+                # ledgers that already hold the call (it may have no generation id).
+                handler.ledger.add(record, call=call)
                 done.append(handler.ledger)
             handler = handler._outer
 
@@ -294,7 +298,8 @@ class OpenRouterUsageCallbackHandler(BaseCallbackHandler):
                 failed=True,
                 error_type=type(error).__name__,
                 source=SOURCE_LANGCHAIN,
-            )
+            ),
+            call=error,
         )
 
 

@@ -15,7 +15,9 @@ or when the request's worst case would pass it (see :class:`ModelPrices` and
 
 The LangChain callback handler and the LlamaIndex event handler feed the same ledger type; a call
 seen twice by one ledger (say by ``track_usage()`` and a handler) is recorded once, matched by its
-generation id.
+generation id, and for a failed call also by its error: the ``track_usage()`` observer marks the
+error with the ledgers that recorded it (:func:`already_recorded`, ``UsageLedger.add(call=...)``),
+which covers errors without a generation id (an error inside an HTTP 200).
 
 Nothing here imports the ``openai`` SDK at module import; the transport is imported when the first
 ``track_usage()`` block (or listener) needs the observer.
@@ -32,6 +34,7 @@ import logging
 import math
 import re
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -55,10 +58,12 @@ __all__ = [
     "UsageTotals",
     "active_ledgers",
     "add_listener",
+    "already_recorded",
     "catalog_price_source",
     "estimate_prompt_tokens",
     "get_price_source",
     "is_fallback",
+    "mark_recorded",
     "remove_listener",
     "same_model",
     "set_price_source",
@@ -133,6 +138,80 @@ def is_fallback(requested: str | None, served: str | None) -> bool:
     if not requested or not served:
         return False
     return not same_model(requested, served)
+
+
+# ---------------------------------------------------------------------------------------------
+# Which ledgers a failed call is already recorded in
+# ---------------------------------------------------------------------------------------------
+
+# The attribute, on the error a failed call raised, holding the ledgers that recorded the call.
+_RECORDED_IN = "_openrouter_recorded_in"
+
+
+class _RecordedIn(weakref.WeakSet["UsageLedger"]):
+    """The ledgers holding one call (weakly: a kept error does not keep its ledgers alive)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A pickled error (sent to another process) is recorded in none of that process's
+        # ledgers; pickling the weak references would fail.
+        return (_RecordedIn, ())
+
+    def __repr__(self) -> str:
+        return f"<recorded in {len(self)} ledger(s)>"
+
+
+def _marks(obj: object, *, create: bool) -> _RecordedIn | None:
+    try:
+        attrs = vars(obj)
+    except TypeError:  # no __dict__: the call cannot be marked, only its generation id dedups
+        return None
+    marks = attrs.get(_RECORDED_IN)
+    if marks is None and create:
+        marks = attrs.setdefault(_RECORDED_IN, _RecordedIn())
+    return marks if isinstance(marks, _RecordedIn) else None
+
+
+def mark_recorded(call: object, ledger: UsageLedger) -> None:
+    """Note on ``call`` (the error a failed call raised) that the call is recorded in ``ledger``.
+
+    :meth:`UsageLedger.add` with ``call=`` does this (and the check) atomically; use this
+    directly only when recording by other means. The mark is a weak set kept in the object's
+    ``__dict__``, so a copy that shares that ``__dict__``'s values (the LangChain-flavoured
+    error built by ``to_langchain_error``) shares it; objects without a ``__dict__`` cannot be
+    marked and are ignored.
+    """
+    marks = _marks(call, create=True)
+    if marks is not None:
+        marks.add(ledger)
+
+
+def already_recorded(call: object, ledger: UsageLedger) -> bool:
+    """Whether the failed call ``call`` stands for is already recorded in ``ledger``.
+
+    ``call`` is the error the call raised, as the ``track_usage()`` transport observer saw it
+    (it marks every error it records) or as a framework handler receives it. An error raised
+    ``from`` the recorded one that carries the very same ``usage`` object (a framework's
+    translation of it) counts as the same call. A handler should skip the ledger when this is
+    true, or simply record with ``ledger.add(record, call=error)``, which checks and marks.
+
+    Example:
+        .. code-block:: python
+
+            if not already_recorded(error, ledger):
+                ledger.add(record, call=error)  # also marks it
+    """
+    usage = getattr(call, "usage", None)
+    seen: object | None = call
+    for _ in range(8):  # a short chain; guards against cycles
+        if seen is None:
+            return False
+        marks = _marks(seen, create=False)
+        if marks is not None and ledger in marks:
+            return True
+        seen = getattr(seen, "__cause__", None)
+        if usage is None or getattr(seen, "usage", None) is not usage:
+            return False
+    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,8 +481,9 @@ class UsageLedger:
 
     Every mutation holds a short :class:`threading.Lock` and never awaits, so it is safe from
     threads and from any number of concurrent asyncio tasks. A record with a generation id
-    already in the ledger is ignored (the same call reported by two observers); records without
-    an id are always kept.
+    already in the ledger is ignored (the same call reported by two observers), and so is a
+    failed call's record when its error is already recorded here (``add(record, call=error)``);
+    other records without an id are always kept.
 
     Example:
         .. code-block:: python
@@ -428,20 +508,34 @@ class UsageLedger:
 
     # ------------------------------------------------------------------ recording
 
-    def add(self, record: UsageRecord) -> bool:
+    def add(self, record: UsageRecord, *, call: object | None = None) -> bool:
         """Record one call.
 
+        Args:
+            record: What the call consumed.
+            call: An object that stands for this one call, seen by every observer of it: the
+                error a failed call raised. When given, the record is dropped if that call is
+                already in this ledger (see :func:`already_recorded`), else the call is marked
+                as recorded here, atomically. This catches the same failed call reported by
+                ``track_usage()`` and a framework handler when it has no generation id (an
+                error inside an HTTP 200).
+
         Returns:
-            ``False`` when a record with the same generation id is already in the ledger.
+            ``False`` when the call is already in the ledger: a record with the same generation
+            id, or ``call`` already recorded here.
         """
         gen_id = record.generation_id
         with self._lock:
+            if call is not None and already_recorded(call, self):
+                return False
             if gen_id is not None:
                 if gen_id in self._ids:
                     return False
                 self._ids.add(gen_id)
             self._records.append(record)
             self._totals = self._totals.add(record)
+            if call is not None:
+                mark_recorded(call, self)
         return True
 
     def _try_reserve(self, limit: Decimal, amount: Decimal | None) -> Decimal | None:
@@ -1024,7 +1118,9 @@ class _UsageObserver:
         for tracker in trackers:
             if id(tracker.ledger) not in seen:
                 seen.add(id(tracker.ledger))
-                tracker.ledger.add(record)
+                # The error is marked with the ledgers that hold the call, so a framework
+                # handler on the same ledger skips it even without a generation id.
+                tracker.ledger.add(record, call=outcome.error)
         for listener in listeners:
             try:
                 listener(record)

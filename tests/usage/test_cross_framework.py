@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from llama_index.core.llms import ChatMessage, TextBlock
 from llama_index.core.llms.llm import MessageRole
 
 from langchain_openrouter import ChatOpenRouter, OpenRouterUsageCallbackHandler
 from llama_index_openrouter import OpenRouter, get_openrouter_usage_handler
-from openrouter_core import track_usage
+from openrouter_core import ProviderError, UsageLedger, track_usage
 from openrouter_core.client import aclose_clients
-from openrouter_core.testing import OpenRouterEmulator
+from openrouter_core.testing import OpenRouterEmulator, replies
 
 KEY = "test-key"
 LONG_CONTEXT = "The reference manual says many things. " * 60
@@ -122,3 +123,67 @@ def test_handlers_and_track_usage_together_never_count_twice(
     assert ledger.requests == 3
     assert ledger.total_cost == openrouter_emulator.total_cost
     assert len({r.generation_id for r in ledger.records}) == 3
+
+
+def _both_active_failing_call(emu: OpenRouterEmulator, reply: object, *, stream: bool) -> object:
+    from langchain_openrouter import get_openrouter_callback
+
+    emu.enqueue(reply)  # type: ignore[arg-type]
+    chat = ChatOpenRouter(model="openai/gpt-4o-mini", base_url=emu.base_url, api_key=KEY)
+    with track_usage() as ledger, get_openrouter_callback(ledger=ledger) as cb:
+        assert cb.ledger is ledger
+        try:
+            if stream:
+                for _ in chat.stream("hi"):
+                    pass
+            else:
+                chat.invoke("hi")
+        except ProviderError:
+            pass
+        else:  # pragma: no cover - the scripted reply must fail the call
+            raise AssertionError("the call did not fail")
+    return ledger
+
+
+@pytest.mark.parametrize(
+    ("reply", "stream"),
+    [
+        pytest.param(replies.error_in_200("Upstream failed", 502, usage={}), False, id="200-error"),
+        pytest.param(
+            replies.error_in_200("Upstream failed", 502, usage={}), True, id="200-error-streamed"
+        ),
+        pytest.param(
+            replies.midstream_error(2, 502, "Provider disconnected"), True, id="mid-stream"
+        ),
+        pytest.param(
+            replies.midstream_error(2, 502, "Provider disconnected"), False, id="choice-error"
+        ),
+    ],
+)
+def test_a_failed_call_with_usage_counts_once_with_both_active(
+    openrouter_emulator: OpenRouterEmulator, reply: object, stream: bool
+) -> None:
+    ledger = _both_active_failing_call(openrouter_emulator, reply, stream=stream)
+    (charge,) = openrouter_emulator.charges
+    assert isinstance(ledger, UsageLedger)
+    (record,) = ledger.records
+    assert record.failed
+    assert record.cost == charge.cost > 0
+    assert ledger.total_cost == charge.cost
+    assert ledger.failed_requests == 1
+
+
+def test_a_failed_call_still_reaches_a_handler_on_another_ledger(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    openrouter_emulator.enqueue(replies.error_in_200("Upstream failed", 502, usage={}))
+    chat = ChatOpenRouter(
+        model="openai/gpt-4o-mini", base_url=openrouter_emulator.base_url, api_key=KEY
+    )
+    handler = OpenRouterUsageCallbackHandler()
+    with track_usage() as ledger, pytest.raises(ProviderError):
+        chat.invoke("hi", config={"callbacks": [handler]})
+    (charge,) = openrouter_emulator.charges
+    assert ledger.total_cost == handler.ledger.total_cost == charge.cost
+    assert ledger.requests == handler.ledger.requests == 1
+    assert handler.ledger.records[0].source == "langchain"

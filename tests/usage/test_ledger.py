@@ -244,3 +244,36 @@ def test_concurrent_adds_from_threads_lose_nothing() -> None:
     assert ledger.requests == 4000
     assert ledger.total_cost == Decimal("4.000")
     assert len({r.generation_id for r in ledger.records}) == 4000
+
+
+def test_a_failed_call_is_recorded_once_per_ledger_by_its_error() -> None:
+    from openrouter_core import ProviderError
+    from openrouter_core.ledger import already_recorded
+
+    usage = OpenRouterUsage(input_tokens=10, total_tokens=10, cost=Decimal("0.0001"))
+    error = ProviderError("Upstream failed", status_code=502, usage=usage)
+    first, second = UsageLedger(), UsageLedger()
+    record = UsageRecord.from_usage(usage, failed=True)  # no generation id
+    assert not already_recorded(error, first)
+    assert first.add(record, call=error)
+    assert already_recorded(error, first)
+    assert not already_recorded(error, second)
+    assert not first.add(record, call=error)
+    assert second.add(record, call=error)
+    assert first.requests == second.requests == 1
+    # A translation raised from it with the same usage is the same call; another call is not.
+    translated = RuntimeError("translated")
+    translated.usage = usage  # type: ignore[attr-defined]
+    translated.__cause__ = error
+    assert already_recorded(translated, first)
+    other = RuntimeError("another call")
+    other.usage = OpenRouterUsage(cost=Decimal("0.0001"))  # type: ignore[attr-defined]
+    other.__cause__ = error
+    assert not already_recorded(other, first)
+    assert first.add(record)  # without a call, a record without an id is always kept
+    assert first.requests == 2
+    # The mark does not stop the error from being pickled (another process has other ledgers).
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(error))  # noqa: S301
+    assert not already_recorded(copy, first)
