@@ -4,15 +4,17 @@
 per chunk and an end event carrying the last response; but when the caller stops reading a
 stream early it emits an ``ExceptionEvent`` for the ``GeneratorExit`` and never the end event,
 so handlers that count usage lose the call. The wrappers here emit the same events, through the
-same dispatcher and callback manager, and on an early stop close the HTTP stream and end the
-call with a response built from what was received (``additional_kwargs["incomplete"]``).
+same dispatcher and callback manager, and on an early stop (``close()``, a cancelled task,
+``KeyboardInterrupt``) close the HTTP stream and end the call with a response built from what
+was received (``additional_kwargs["incomplete"]``), then let the stop go on.
 
-The request is sent when the caller starts reading, so a stream that is never read costs
-nothing and leaves no connection open.
+The request is sent, and the start event emitted, when the caller starts reading, so a stream
+that is never read costs nothing, leaves no connection open and no call without an end.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import (
     AsyncGenerator,
@@ -51,6 +53,18 @@ dispatcher = get_dispatcher(__name__)
 logger = logging.getLogger(__name__)
 
 R = TypeVar("R", ChatResponse, CompletionResponse)
+
+
+# How a caller stops a stream early: closing it (``close()``, ``break`` then garbage
+# collection), cancelling the task that reads it, or Ctrl-C while it waits. Each ends the call
+# with what was received; any other exception is the call failing.
+_STOPS: tuple[type[BaseException], ...] = (GeneratorExit, asyncio.CancelledError, KeyboardInterrupt)
+
+
+def _empty_completion() -> dict[str, Any]:
+    from openrouter_core.streaming import StreamAccumulator
+
+    return StreamAccumulator().completion()
 
 
 class ResponseStream(Generic[R]):
@@ -97,8 +111,8 @@ class ResponseStream(Generic[R]):
         self._iterator.close()
         if self._final is not None:
             return self._final
-        if self._stream is None:
-            return None
+        if self._stream is None:  # stopped before the response arrived: nothing was received
+            return self._on_end(_empty_completion(), delta="", incomplete=True)
         self._stream.close()
         return self._on_end(self._stream.accumulator.completion(), delta="", incomplete=True)
 
@@ -142,8 +156,8 @@ class AsyncResponseStream(Generic[R]):
         await self._iterator.aclose()
         if self._final is not None:
             return self._final
-        if self._stream is None:
-            return None
+        if self._stream is None:  # stopped before the response arrived: nothing was received
+            return self._on_end(_empty_completion(), delta="", incomplete=True)
         await self._stream.aclose()
         return self._on_end(self._stream.accumulator.completion(), delta="", incomplete=True)
 
@@ -161,6 +175,7 @@ class _Call:
         self.span_id = active_span_id.get()
         self.manager = llm.callback_manager
         self.event_id = ""
+        self.trace = "chat" if self.chat else "completion"
 
     def start(self, kwargs: dict[str, Any]) -> None:
         model_dict = self.llm.to_payload()
@@ -240,7 +255,11 @@ def instrument_stream(
     messages: Sequence[ChatMessage] | None = None,
     prompt: str | None = None,
 ) -> Generator[R, None, None]:
-    """Emit the start event, prepare the stream, and return a generator that emits the rest.
+    """Prepare the stream now; return a generator that emits the call's events as it is read.
+
+    Validation is eager: an error ``prepare`` raises ends the call (a start event, then the
+    error) before any request. Otherwise nothing is emitted until reading starts, as nothing
+    is sent until then; a stream that is never read leaves no open call behind.
 
     Args:
         llm: The LLM (its callback manager, rate limiter and payload are used).
@@ -254,24 +273,28 @@ def instrument_stream(
         The responses, each reported as in progress, the last one in the end event.
     """
     call = _Call(llm, "chat" if messages is not None else "completion", messages, prompt)
-    with call.manager.as_trace("chat" if call.chat else "completion"):
-        call.start(kwargs)
-        if llm.rate_limiter is not None:
-            llm.rate_limiter.acquire()
-        try:
-            responses = prepare()
-        except BaseException as exc:
+    try:
+        responses = prepare()
+    except BaseException as exc:
+        with call.manager.as_trace(call.trace):
+            call.start(kwargs)
             call.fail(exc, during_stream=False)
-            raise
+        raise
 
     def events() -> Generator[R, None, None]:
+        # The call starts when reading starts, as the request does: a stream that is never
+        # read sends nothing and emits nothing.
+        with call.manager.as_trace(call.trace):
+            call.start(kwargs)
         last: R | None = None
         try:
+            if llm.rate_limiter is not None:
+                llm.rate_limiter.acquire()
             for item in responses:
                 call.progress(item)
                 yield item
                 last = item
-        except GeneratorExit:
+        except _STOPS:
             try:
                 final = responses.stop()
             except Exception:  # closing must not turn the caller's close() into an error
@@ -297,24 +320,26 @@ async def instrument_astream(
 ) -> AsyncGenerator[R, None]:
     """Asynchronous :func:`instrument_stream`."""
     call = _Call(llm, "chat" if messages is not None else "completion", messages, prompt)
-    with call.manager.as_trace("chat" if call.chat else "completion"):
-        call.start(kwargs)
-        if llm.rate_limiter is not None:
-            await llm.rate_limiter.async_acquire()
-        try:
-            responses = prepare()
-        except BaseException as exc:
+    try:
+        responses = prepare()
+    except BaseException as exc:
+        with call.manager.as_trace(call.trace):
+            call.start(kwargs)
             call.fail(exc, during_stream=False)
-            raise
+        raise
 
     async def events() -> AsyncGenerator[R, None]:
+        with call.manager.as_trace(call.trace):
+            call.start(kwargs)
         last: R | None = None
         try:
+            if llm.rate_limiter is not None:
+                await llm.rate_limiter.async_acquire()
             async for item in responses:
                 call.progress(item)
                 yield item
                 last = item
-        except GeneratorExit:
+        except _STOPS:
             try:
                 final = await responses.stop()
             except Exception:  # closing must not turn the caller's aclose() into an error

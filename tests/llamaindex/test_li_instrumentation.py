@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
+import os
+import signal
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -263,3 +269,141 @@ def test_the_key_is_in_no_event(
     [start, *_] = events.of(LLMChatStartEvent)
     assert start.model_dict["class_name"] == "OpenRouter_LLM"
     assert start.model_dict["model_name"] == "anthropic/claude-haiku-4.5"
+
+
+# ------------------------------------------------------------------ cancelled and unread streams
+
+
+def _assert_ended_incomplete(events: Any, callbacks: LLMEvents, received: list[Any]) -> None:
+    """One start and one end carrying what was received, flagged incomplete; no exception."""
+    assert _counts(events, CHAT) == (1, len(received), 1)
+    assert events.of(ExceptionEvent) == []
+    [end] = events.of(LLMChatEndEvent)
+    assert end.response.message.content == "".join(r.delta for r in received)
+    assert end.response.additional_kwargs["incomplete"] is True
+    assert callbacks.starts == 1
+    assert len(callbacks.ends) == 1
+    assert "exception" not in callbacks.ends[0]
+
+
+async def _wait_for_request(emu: OpenRouterEmulator) -> None:
+    while not emu.requests:
+        await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize("where", ["waiting for the response", "between chunks"])
+async def test_a_cancelled_async_stream_ends_the_call_with_what_was_received(
+    make_llm: Callable[..., OpenRouter],
+    openrouter_emulator: OpenRouterEmulator,
+    events: Any,
+    where: str,
+) -> None:
+    callbacks = LLMEvents()
+    llm = make_llm(callback_manager=CallbackManager([callbacks]))
+    text = "One two three four five six seven eight."
+    if where == "waiting for the response":
+        openrouter_emulator.enqueue(replies.stall(2.0, then=replies.text(text)))
+    else:  # the first chunk arrives, the next ones only after the task is cancelled
+        openrouter_emulator.enqueue(replies.text(text, chunk_chars=4, chunk_delay=0.5))
+    received: list[Any] = []
+    got_one = asyncio.Event()
+
+    async def consume() -> None:
+        async for response in await llm.astream_chat(MESSAGES):
+            received.append(response)
+            got_one.set()
+
+    task = asyncio.create_task(consume())
+    if where == "waiting for the response":
+        await _wait_for_request(openrouter_emulator)
+    else:
+        await got_one.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    _assert_ended_incomplete(events, callbacks, received)
+    assert len(received) < len(text) // 4
+    if where == "waiting for the response":
+        assert received == []
+
+
+def test_ctrl_c_while_a_stream_waits_ends_the_call_then_raises(
+    make_llm: Callable[..., OpenRouter], openrouter_emulator: OpenRouterEmulator, events: Any
+) -> None:
+    callbacks = LLMEvents()
+    llm = make_llm(callback_manager=CallbackManager([callbacks]))
+    openrouter_emulator.enqueue(replies.stall(2.0))
+
+    def press_ctrl_c() -> None:  # once the request is in, as the main thread waits on it
+        while not openrouter_emulator.requests:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    stream = llm.stream_chat(MESSAGES)
+    presser = threading.Thread(target=press_ctrl_c)
+    presser.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            for _ in stream:
+                pass
+    finally:
+        presser.join()
+
+    _assert_ended_incomplete(events, callbacks, [])
+
+
+def test_a_stream_that_is_never_read_emits_nothing(
+    make_llm: Callable[..., OpenRouter], openrouter_emulator: OpenRouterEmulator, events: Any
+) -> None:
+    callbacks = LLMEvents()
+    llm = make_llm(callback_manager=CallbackManager([callbacks]))
+
+    chat = llm.stream_chat(MESSAGES)
+    completion = llm.stream_complete("Hi")
+    del chat, completion
+    gc.collect()
+
+    assert events.of(LLMChatStartEvent) + events.of(LLMCompletionStartEvent) == []
+    assert callbacks.starts == 0
+    assert callbacks.ends == []
+    assert openrouter_emulator.requests == []
+
+    # Read later, the same kind of stream is one whole call.
+    responses = list(llm.stream_chat(MESSAGES))
+    assert _counts(events, CHAT) == (1, len(responses), 1)
+    assert callbacks.starts == 1
+
+
+async def test_an_async_stream_that_is_never_read_emits_nothing(
+    make_llm: Callable[..., OpenRouter], openrouter_emulator: OpenRouterEmulator, events: Any
+) -> None:
+    callbacks = LLMEvents()
+    llm = make_llm(callback_manager=CallbackManager([callbacks]))
+
+    chat = await llm.astream_chat(MESSAGES)
+    completion = await llm.astream_complete("Hi")
+    await chat.aclose()
+    del chat, completion
+    gc.collect()
+
+    assert events.of(LLMChatStartEvent) + events.of(LLMCompletionStartEvent) == []
+    assert (callbacks.starts, callbacks.ends) == (0, [])
+    assert openrouter_emulator.requests == []
+
+
+def test_a_request_that_cannot_be_built_still_fails_at_call_time(
+    make_llm: Callable[..., OpenRouter], openrouter_emulator: OpenRouterEmulator, events: Any
+) -> None:
+    callbacks = LLMEvents()
+    llm = make_llm(callback_manager=CallbackManager([callbacks]))
+    bad = [ChatMessage(role="tool", content="42")]  # a tool result without tool_call_id
+
+    with pytest.raises(ValueError, match="tool_call_id"):
+        llm.stream_chat(bad)
+
+    assert events.of(LLMChatStartEvent) != []
+    assert events.of(LLMChatEndEvent) == []
+    assert callbacks.starts == 1
+    assert "exception" in callbacks.ends[0]
+    assert openrouter_emulator.requests == []
