@@ -169,7 +169,10 @@ class ChatOpenRouter(BaseChatModel):
     stream_usage: bool = True
     """Whether streams end with a chunk carrying ``usage_metadata``."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
-    """Other body parameters; unknown constructor arguments land here with a warning."""
+    """Other body parameters; unknown constructor arguments land here with a warning.
+
+    A key that names a field (``models``, ``provider``, ``transforms``...) is moved into that
+    field with a warning, unless the field is also given as an argument (the argument wins)."""
 
     openrouter_provider: dict[str, Any] | None = Field(default=None, alias="provider")
     """Provider routing (``ProviderPreferences`` or a dict: order, sort, only, max_price...)."""
@@ -212,14 +215,42 @@ class ChatOpenRouter(BaseChatModel):
     @model_validator(mode="before")
     @classmethod
     def _collect_model_kwargs(cls, values: Any) -> Any:
-        """Move unknown constructor arguments into ``model_kwargs`` (with a warning)."""
+        """Sort constructor arguments into fields and ``model_kwargs`` (with warnings).
+
+        - An unknown argument is sent in the request body: it moves into ``model_kwargs``.
+        - A ``model_kwargs`` key that names a field or an alias (``models``, ``provider``,
+          ``transforms``, ``reasoning``, ``temperature``...) moves into that field. Code and
+          serialised objects of the ``langchain-openrouter`` package pass newer OpenRouter
+          options that way, so they keep working. When the field is also given as an
+          argument, the argument wins and the ``model_kwargs`` value is dropped.
+        """
         if not isinstance(values, dict):
             return values
-        known = {name for name, f in cls.model_fields.items()} | {
-            f.alias for f in cls.model_fields.values() if f.alias
-        }
+        by_key = {name: name for name in cls.model_fields}
+        by_key.update({f.alias: name for name, f in cls.model_fields.items() if f.alias})
+        del by_key["model_kwargs"]
+        values = dict(values)
         extra = dict(values.get("model_kwargs") or {})
-        for name in [n for n in values if n not in known]:
+        for key in [k for k in extra if k in by_key]:
+            field = by_key[key]
+            given = [k for k in (field, cls.model_fields[field].alias) if k and k in values]
+            value = extra.pop(key)
+            if given:
+                warnings.warn(
+                    f"model_kwargs[{key!r}] is ignored: {given[0]!r} is also given as an "
+                    "argument, which wins",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                continue
+            warnings.warn(
+                f"model_kwargs[{key!r}] is a ChatOpenRouter field; it is used as {key}=... "
+                f"(pass it as an argument instead of inside model_kwargs)",
+                UserWarning,
+                stacklevel=2,
+            )
+            values[key] = value
+        for name in [n for n in values if n not in by_key and n != "model_kwargs"]:
             warnings.warn(
                 f"{name!r} is not a ChatOpenRouter field; it is sent in the request body as "
                 f"model_kwargs[{name!r}]",
@@ -227,10 +258,7 @@ class ChatOpenRouter(BaseChatModel):
                 stacklevel=2,
             )
             extra[name] = values.pop(name)
-        clash = known & set(extra)
-        if clash:
-            raise ValueError(f"pass {sorted(clash)} as arguments, not inside model_kwargs")
-        values = {**values, "model_kwargs": extra}
+        values["model_kwargs"] = extra
         for name in _OPTION_FIELDS:
             for key in (name, cls.model_fields[name].alias):
                 if key and key in values:

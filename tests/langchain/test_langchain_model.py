@@ -122,8 +122,51 @@ def test_unknown_arguments_go_to_model_kwargs_with_a_warning(
     assert llm.model_kwargs == {"logit_bias": {"50256": -100}}
     llm.invoke("hi")
     assert openrouter_emulator.last_request.body["logit_bias"] == {"50256": -100}
-    with pytest.raises(ValueError, match="temperature"):
-        ChatOpenRouter(model=MODEL, model_kwargs={"temperature": 1})
+
+
+@pytest.mark.parametrize(
+    ("key", "field", "value"),
+    [
+        ("models", "models", ["openai/gpt-4o-mini"]),
+        ("provider", "openrouter_provider", {"order": ["anthropic"]}),
+        ("openrouter_provider", "openrouter_provider", {"sort": "price"}),
+        ("transforms", "transforms", ["middle-out"]),
+        ("route", "route", "fallback"),
+        ("plugins", "plugins", [{"id": "web"}]),
+        ("reasoning", "reasoning", {"effort": "low"}),
+        ("session_id", "session_id", "s-1"),
+        ("temperature", "temperature", 0.5),
+    ],
+)
+def test_model_kwargs_naming_a_field_move_into_it_with_a_warning(
+    make_model: Make, openrouter_emulator: OpenRouterEmulator, key: str, field: str, value: Any
+) -> None:
+    with pytest.warns(UserWarning, match=rf"model_kwargs\[{key!r}\] is a ChatOpenRouter field"):
+        llm = make_model(model_kwargs={key: value, "logit_bias": {"1": 1}})
+    assert getattr(llm, field) == value
+    assert llm.model_kwargs == {"logit_bias": {"1": 1}}
+    llm.invoke("hi")
+    body = openrouter_emulator.last_request.body
+    sent_as = "provider" if field == "openrouter_provider" else field
+    assert body[sent_as] == value
+    assert body["logit_bias"] == {"1": 1}
+
+
+def test_an_argument_wins_over_the_same_key_in_model_kwargs(
+    make_model: Make, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    with pytest.warns(UserWarning, match=r"model_kwargs\['provider'\] is ignored"):
+        llm = make_model(
+            openrouter_provider={"order": ["anthropic"]},
+            model_kwargs={"provider": {"order": ["openai"]}},
+        )
+    assert llm.openrouter_provider == {"order": ["anthropic"]}
+    assert llm.model_kwargs == {}
+    with pytest.warns(UserWarning, match=r"model_kwargs\['models'\] is ignored"):
+        both = make_model(models=["a/b"], model_kwargs={"models": ["c/d"]})
+    assert both.models == ["a/b"]
+    both.invoke("hi")
+    assert openrouter_emulator.last_request.body["models"] == ["a/b"]
 
 
 def test_typed_options_are_accepted_and_kept_as_plain_data(
@@ -268,6 +311,43 @@ def test_objects_serialised_by_the_existing_package_load() -> None:
     assert isinstance(llm, ChatOpenRouter)
     assert llm.openrouter_provider == {"order": ["Anthropic"]}
     assert llm.app_title == "LangChain"
+
+
+@_LOAD_IS_BETA
+@pytest.mark.parametrize(
+    ("model_kwargs", "field", "value"),
+    [
+        ({"provider": {"order": ["A"]}}, "openrouter_provider", {"order": ["A"]}),
+        ({"models": ["openai/gpt-4o-mini"]}, "models", ["openai/gpt-4o-mini"]),
+        ({"transforms": ["middle-out"]}, "transforms", ["middle-out"]),
+    ],
+)
+def test_existing_package_objects_with_options_in_model_kwargs_load(
+    model_kwargs: dict[str, Any], field: str, value: Any
+) -> None:
+    # The existing package has no models/transforms fields and no provider alias: such
+    # options travel in its model_kwargs, and that is how its objects are serialised.
+    serialised = {
+        "lc": 1,
+        "type": "constructor",
+        "id": ["langchain_openrouter", "chat_models", "ChatOpenRouter"],
+        "kwargs": {
+            "model_name": MODEL,
+            "openrouter_api_key": {"lc": 1, "type": "secret", "id": ["OPENROUTER_API_KEY"]},
+            "model_kwargs": {**model_kwargs, "logit_bias": {"1": 1}},
+        },
+        "name": "ChatOpenRouter",
+    }
+    with pytest.warns(UserWarning, match="is a ChatOpenRouter field"):
+        llm = load(
+            serialised,
+            valid_namespaces=["langchain_openrouter"],
+            allowed_objects="all",
+            secrets_map={"OPENROUTER_API_KEY": "k"},
+        )
+    assert isinstance(llm, ChatOpenRouter)
+    assert getattr(llm, field) == value
+    assert llm.model_kwargs == {"logit_bias": {"1": 1}}
 
 
 def test_our_serialised_kwargs_are_fields_of_the_existing_package() -> None:
