@@ -43,6 +43,12 @@ def constructions(monkeypatch: pytest.MonkeyPatch) -> collections.Counter[str]:
     """How many ``openai`` clients and HTTP pools get built during the test, by class name."""
     import openai
 
+    from openrouter_core.client import close_clients
+
+    # Pools are shared per base URL for the whole process, and an emulator may get the port
+    # of one that an earlier test closed: start from none, so "built during the test" holds.
+    close_clients()
+
     counts: collections.Counter[str] = collections.Counter()
     for name in ("OpenAI", "AsyncOpenAI", "DefaultHttpxClient", "DefaultAsyncHttpxClient"):
         base = getattr(openai, name)
