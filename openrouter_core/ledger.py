@@ -893,14 +893,46 @@ def _text_chars(value: Any) -> tuple[int, int]:
     return len(str(value)), 0
 
 
+def _input_tokens(value: Any) -> tuple[int, int, int]:
+    """(characters of text, media parts, token ids) of an ``/embeddings`` body's ``input``."""
+    if isinstance(value, str):
+        return len(value), 0, 0
+    if isinstance(value, (list, tuple)):
+        if value and all(isinstance(x, int) and not isinstance(x, bool) for x in value):
+            return 0, 0, len(value)  # one text given as token ids
+        chars = media = ids = 0
+        for item in value:
+            if isinstance(item, (list, tuple)) and all(
+                isinstance(x, int) and not isinstance(x, bool) for x in item
+            ):
+                ids += len(item)
+            elif isinstance(item, Mapping) and "content" in item:  # multimodal input item
+                c, m = _text_chars(item.get("content"))
+                chars += c
+                media += m
+            else:
+                c, m = _text_chars(item)
+                chars += c
+                media += m
+        return chars, media, ids
+    if value is None:
+        return 0, 0, 0
+    c, m = _text_chars(value)
+    return c, m, 0
+
+
 def estimate_prompt_tokens(body: Mapping[str, Any]) -> int:
-    """A generous estimate of a chat request's prompt tokens, without a tokenizer.
+    """A generous estimate of a request's prompt tokens, without a tokenizer.
 
     Text counts one token per three characters (more than real tokenizers give for English),
     each message adds a few tokens of framing, each image, file or audio part a flat
-    allowance; tool definitions and tool-call arguments count as their JSON text.
+    allowance; tool definitions and tool-call arguments count as their JSON text. An
+    ``/embeddings`` body's ``input`` counts too: a string, a list of strings (each text as
+    above), or token ids (a list of integers, or a list of such lists: one token per id).
     """
-    chars = media = 0
+    chars = media = ids = 0
+    if "input" in body:
+        chars, media, ids = _input_tokens(body.get("input"))
     messages = body.get("messages")
     count = 0
     if isinstance(messages, list):
@@ -923,6 +955,7 @@ def estimate_prompt_tokens(body: Mapping[str, Any]) -> int:
             chars += len(_json.dumps(body[key]))
     return (
         math.ceil(chars / _CHARS_PER_TOKEN)
+        + ids
         + count * _MESSAGE_OVERHEAD_TOKENS
         + media * _MEDIA_PART_TOKENS
     )

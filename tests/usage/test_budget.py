@@ -318,3 +318,68 @@ def test_the_error_is_typed_and_picklable() -> None:
     assert str(copy) == str(error)
     assert copy.spent == Decimal("0.4")
     assert "the default model" in str(BudgetExceededError(spent=1, limit=1, model=None))  # type: ignore[arg-type]
+
+
+EMBEDDING_MODEL = "openai/text-embedding-3-small"
+
+
+def test_an_embeddings_batch_whose_worst_case_passes_the_limit_is_refused(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    from langchain_openrouter import OpenRouterEmbeddings
+
+    prices = CatalogPrices(openrouter_emulator)
+    text = "word " * 600
+    embeddings = OpenRouterEmbeddings(
+        model=EMBEDDING_MODEL,
+        base_url=openrouter_emulator.base_url,
+        api_key="test-key",
+        batch_size=2,
+        max_retries=0,
+    )
+    worst = worst_case_cost({"model": EMBEDDING_MODEL, "input": [text, text]}, prices)
+    assert worst is not None
+    assert worst > 0
+    # Below one batch's worst case: nothing is sent at all.
+    with (
+        track_usage(max_cost=worst / 2, prices=prices) as usage,
+        pytest.raises(BudgetExceededError) as first,
+    ):
+        embeddings.embed_documents([text] * 6)
+    assert openrouter_emulator.charges == []
+    assert usage.requests == 0
+    assert first.value.worst_case == worst
+    assert first.value.model == EMBEDDING_MODEL
+    # Room for one batch's worst case but not two: the second batch is refused before it is
+    # sent, although the spend so far is still under the limit.
+    limit = worst * Decimal("1.5")
+    with (
+        track_usage(max_cost=limit, prices=prices) as usage,
+        pytest.raises(BudgetExceededError) as second,
+    ):
+        embeddings.embed_documents([text] * 6)
+    (charge,) = openrouter_emulator.charges
+    assert usage.requests == 1
+    assert usage.total_cost == charge.cost < limit
+    assert second.value.spent == charge.cost
+    assert charge.cost + worst > limit
+
+
+def test_the_prompt_estimate_counts_an_embeddings_input(
+    openrouter_emulator: OpenRouterEmulator, config: ClientConfig
+) -> None:
+    text = "word " * 300
+    assert estimate_prompt_tokens({"input": text}) == estimate_prompt_tokens(
+        chat_body(text=text)
+    ) - estimate_prompt_tokens(chat_body(text=""))
+    assert estimate_prompt_tokens({"input": [text, text]}) == 2 * estimate_prompt_tokens(
+        {"input": text}
+    )
+    assert estimate_prompt_tokens({"input": [101, 2023, 102]}) == 3  # one text as token ids
+    assert estimate_prompt_tokens({"input": [[101, 2023], [7, 8, 9]]}) == 5
+    assert estimate_prompt_tokens({"input": []}) == 0
+    transport.post_json(
+        get_client(config), "/embeddings", {"model": EMBEDDING_MODEL, "input": [text, "short"]}
+    )
+    (charge,) = openrouter_emulator.charges
+    assert estimate_prompt_tokens({"input": [text, "short"]}) >= charge.prompt_tokens > 0
