@@ -486,8 +486,47 @@ def _drop_none_in_list(items: list[Any]) -> list[Any]:
     ]
 
 
+def _restore_free_form(model: BaseModel, dumped: dict[str, Any], *, top: bool = False) -> None:
+    """Put back, as given, what ``_drop_none`` must not prune in ``model``'s serialised form.
+
+    ``None`` means "not set" for a declared field, and for any key at the top level of a
+    layer (``usage=None`` still gets the default). Below the top level, the value of an
+    unknown key and free-form content (a ``dict[str, Any]`` field, a plugin with an unknown
+    id) are sent exactly as the caller gave them, explicit ``None`` (JSON ``null``) included.
+    """
+    fields = type(model).model_fields
+    for name in model.model_fields_set:
+        info = fields.get(name)
+        if info is None:
+            continue
+        key = info.alias or name
+        if key in dumped:
+            dumped[key] = _restore_value(getattr(model, name), dumped[key])
+    extra = model.__pydantic_extra__
+    if extra:
+        for key, value in extra.items():
+            if value is not None or not top:
+                dumped[key] = copy.deepcopy(value)
+
+
+def _restore_value(value: Any, dumped: Any) -> Any:
+    if isinstance(value, BaseModel):
+        if isinstance(dumped, dict):
+            _restore_free_form(value, dumped)
+        return dumped
+    if isinstance(value, list) and isinstance(dumped, list) and len(value) == len(dumped):
+        return [_restore_value(item, out) for item, out in zip(value, dumped, strict=True)]
+    if isinstance(value, dict):
+        return copy.deepcopy(value)
+    return dumped
+
+
 def _layer_to_dict(layer: object) -> dict[str, Any]:
-    """Validate (unless already a model) and serialise one layer, with ``None`` values dropped."""
+    """Validate (unless already a model) and serialise one layer.
+
+    ``None`` values of declared fields are dropped at every depth; unknown keys and
+    free-form values are kept as given.
+    """
     if isinstance(layer, OpenRouterOptions):
         options = layer
     elif isinstance(layer, Mapping):
@@ -505,7 +544,9 @@ def _layer_to_dict(layer: object) -> dict[str, Any]:
         and not options.__pydantic_extra__
     ):
         return {}
-    return _drop_none(options.model_dump(by_alias=True, exclude_none=True))
+    dumped = _drop_none(options.model_dump(by_alias=True, exclude_none=True))
+    _restore_free_form(options, dumped, top=True)
+    return dumped
 
 
 def build_extra_body(
@@ -517,8 +558,11 @@ def build_extra_body(
     Layers are applied left to right and ``overrides`` last. A top-level key in a later layer
     replaces the earlier value, except ``provider``: its fields are merged one level deep, so a
     per-call ``provider={"sort": "price"}`` keeps an ``order`` set earlier (a later
-    ``max_price`` still replaces an earlier one whole). ``None`` values are dropped at every
-    depth and never replace an earlier value; ``False``, ``0`` and ``[]`` are kept.
+    ``max_price`` still replaces an earlier one whole). ``None`` on a documented field means
+    "not set": it is dropped at every depth and never replaces an earlier value, and so is a
+    ``None`` at the top level of a layer; ``False``, ``0`` and ``[]`` are kept. Below the top
+    level, unknown keys and free-form values (a plugin with an unknown id, ``user_location``)
+    are sent exactly as given, ``None`` included (JSON ``null``).
     ``"usage": {"include": True}`` is added unless a layer sets ``usage`` itself.
 
     Args:

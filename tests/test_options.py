@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -342,7 +343,10 @@ def test_none_is_dropped_recursively_but_false_zero_and_empty_are_kept() -> None
                 "future": {"keep": 0, "drop": None},
             },
             "reasoning": {"exclude": False, "effort": None},
-            "plugins": [{"id": "custom", "opt": None, "deep": [{"a": None, "b": False}]}],
+            "plugins": [
+                {"id": "web", "engine": None, "max_results": 3},
+                {"id": "custom", "opt": None, "deep": [{"a": None, "b": False}]},
+            ],
             "future_extra": None,
             "future_nested": {"a": None, "b": {"c": None}},
         }
@@ -355,13 +359,43 @@ def test_none_is_dropped_recursively_but_false_zero_and_empty_are_kept() -> None
             "allow_fallbacks": False,
             "order": [],
             "max_price": {"prompt": 0},
-            "future": {"keep": 0},
+            # an unknown key is sent as given, its nulls included
+            "future": {"keep": 0, "drop": None},
         },
         "reasoning": {"exclude": False},
-        "plugins": [{"id": "custom", "deep": [{"b": False}]}],
-        "future_nested": {"b": {}},
+        "plugins": [
+            {"id": "web", "max_results": 3},
+            {"id": "custom", "opt": None, "deep": [{"a": None, "b": False}]},
+        ],
+        "future_nested": {"a": None, "b": {"c": None}},
         **USAGE,
     }
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"provider": {"newfield": {"x": None}}},
+        {"provider": {"newfield": None, "order": ["a"]}},
+        {"provider": {"max_price": {"future_unit": None, "prompt": 1}}},
+        {"reasoning": {"effort": "low", "future": [{"x": None}, None]}},
+        {"plugins": [{"id": "web", "future": {"x": None}}]},
+        {"plugins": [{"id": "some-new-plugin", "setting": None}]},
+        {"web_search_options": {"search_context_size": None}},
+    ],
+)
+def test_unknown_keys_are_sent_untouched_nulls_included(options: dict[str, Any]) -> None:
+    expected = {**copy.deepcopy(options), **USAGE}
+    assert build_extra_body(options) == expected
+    assert OpenRouterOptions.model_validate(options).to_extra_body() == expected
+    assert OpenRouterOptions(**options).to_extra_body() == expected
+
+
+def test_documented_fields_set_to_none_are_still_dropped_next_to_unknown_nulls() -> None:
+    options = OpenRouterOptions(provider={"sort": None, "newfield": {"x": None}}, user=None)
+    assert options.to_extra_body() == {"provider": {"newfield": {"x": None}}, **USAGE}
+    # at the top level of a layer None means "not set", for unknown keys too
+    assert build_extra_body({"future_top_level": None}) == USAGE
 
 
 def test_empty_options_give_only_usage() -> None:
