@@ -170,6 +170,7 @@ def merge_reasoning_details(
     (``text``, ``summary``, ``data``) are joined in order; scalar fields (``format``,
     ``signature``, ``id``) are taken from the first fragment that has them and never
     concatenated, so a ``format`` repeated on every fragment stays ``"anthropic-claude-v1"``.
+    A scalar that first arrives as ``""`` is replaced by the first non-empty value after it.
     """
     for fragment in fragments:
         if not isinstance(fragment, Mapping):
@@ -187,7 +188,9 @@ def merge_reasoning_details(
             current = entry.get(name)
             if name in _CONCAT_DETAIL_FIELDS and isinstance(value, str):
                 entry[name] = (current if isinstance(current, str) else "") + value
-            elif current is None:
+            elif current is None or current == "":
+                # a scalar that first came empty (a placeholder ``signature: ""``) is filled
+                # in by the first non-empty value, never joined to it
                 entry[name] = value
 
 

@@ -191,6 +191,22 @@ def test_reasoning_details_merge_by_type_and_index_without_concatenating_scalars
     assert acc.message()["reasoning"] == "Let me think."
 
 
+def test_a_scalar_detail_that_first_arrives_empty_is_replaced_not_concatenated() -> None:
+    acc = StreamAccumulator()
+    fmt = "anthropic-claude-v1"
+
+    def detail(**fields: object) -> None:
+        acc.add(_chunk({"reasoning_details": [{"type": "reasoning.text", "index": 0, **fields}]}))
+
+    detail(text="Hm", format=fmt, signature="")
+    detail(text=".", format=fmt, signature=None)
+    detail(text="", format=fmt, signature="SIG")
+    detail(text="", format=fmt, signature="OTHER")  # a later non-empty value never replaces it
+    assert acc.reasoning_details == [
+        {"type": "reasoning.text", "index": 0, "text": "Hm.", "format": fmt, "signature": "SIG"}
+    ]
+
+
 def test_tool_calls_assembled_by_index_with_two_in_one_chunk() -> None:
     acc = StreamAccumulator()
     delta = acc.add(
