@@ -571,6 +571,55 @@ class OpenRouter(FunctionCallingLLM):
             prepared["parallel_tool_calls"] = allow_parallel_tool_calls
         return prepared
 
+    def stream_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponseGen:
+        """Stream a tool-calling chat, keeping only the first tool call unless told otherwise.
+
+        As :meth:`chat_with_tools` does, each response holds only the first tool call unless
+        ``allow_parallel_tool_calls``; the instrumentation events still carry every call the
+        model made.
+        """
+        responses = super().stream_chat_with_tools(
+            tools,
+            user_msg=user_msg,
+            chat_history=chat_history,
+            verbose=verbose,
+            allow_parallel_tool_calls=allow_parallel_tool_calls,
+            tool_required=tool_required,
+            **kwargs,
+        )
+        return responses if allow_parallel_tool_calls else _first_calls_only(responses)
+
+    async def astream_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponseAsyncGen:
+        """Asynchronous :meth:`stream_chat_with_tools`."""
+        responses = await super().astream_chat_with_tools(
+            tools,
+            user_msg=user_msg,
+            chat_history=chat_history,
+            verbose=verbose,
+            allow_parallel_tool_calls=allow_parallel_tool_calls,
+            tool_required=tool_required,
+            **kwargs,
+        )
+        return responses if allow_parallel_tool_calls else _afirst_calls_only(responses)
+
     def _validate_chat_with_tools_response(
         self,
         response: ChatResponse,
@@ -747,3 +796,21 @@ class OpenRouter(FunctionCallingLLM):
             dispatcher.event(LLMStructuredPredictEndEvent(output=current))
 
         return gen()
+
+
+def _first_calls_only(responses: ChatResponseGen) -> ChatResponseGen:
+    """The responses, each with only its first tool call; closing this closes ``responses``."""
+    try:
+        for response in responses:
+            yield utils.first_tool_call_only(response)
+    finally:
+        responses.close()
+
+
+async def _afirst_calls_only(responses: ChatResponseAsyncGen) -> ChatResponseAsyncGen:
+    """Asynchronous :func:`_first_calls_only`."""
+    try:
+        async for response in responses:
+            yield utils.first_tool_call_only(response)
+    finally:
+        await responses.aclose()

@@ -704,6 +704,31 @@ def _partial_arguments(raw: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def first_tool_call_only(response: ChatResponse) -> ChatResponse:
+    """``response`` itself when it holds at most one tool call, else a copy holding the first.
+
+    For streams: the responses yielded are also the instrumentation events' payloads, which
+    keep every call the model made.
+    """
+    message = response.message
+    calls = message.additional_kwargs.get("tool_calls")
+    many_calls = isinstance(calls, list) and len(calls) > 1
+    if not many_calls and sum(isinstance(b, ToolCallBlock) for b in message.blocks) < 2:
+        return response
+    copy = response.model_copy(
+        update={
+            "message": message.model_copy(
+                update={
+                    "blocks": list(message.blocks),
+                    "additional_kwargs": dict(message.additional_kwargs),
+                }
+            ),
+            "additional_kwargs": dict(response.additional_kwargs),
+        }
+    )
+    return keep_first_tool_call(copy)
+
+
 def keep_first_tool_call(response: ChatResponse) -> ChatResponse:
     """Drop every tool call but the first from a response's message (in place); return it."""
     message = response.message

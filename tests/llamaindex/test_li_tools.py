@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from llama_index.core.base.llms.types import ToolCallBlock
+from llama_index.core.instrumentation.events.llm import LLMChatEndEvent
 from llama_index.core.llms import ChatMessage, ChatResponse
 from llama_index.core.tools import FunctionTool
 
@@ -128,7 +131,9 @@ async def test_astream_chat_with_tools(
 ) -> None:
     openrouter_emulator.enqueue(replies.tool_calls(TWO_CALLS, chunk_chars=3))
 
-    stream = await llm.astream_chat_with_tools(TOOLS, user_msg="Both")
+    stream = await llm.astream_chat_with_tools(
+        TOOLS, user_msg="Both", allow_parallel_tool_calls=True
+    )
     responses = [r async for r in stream]
 
     partial = [
@@ -137,6 +142,54 @@ async def test_astream_chat_with_tools(
     # While streaming, incomplete arguments are parsed as far as they go.
     assert any(calls and calls[-1].tool_kwargs == {"a": 4} for calls in partial)
     assert _selections(llm, responses[-1])[1] == ("call_mul", "multiply", {"a": 4, "b": 5})
+
+
+def _tool_call_counts(responses: list[ChatResponse]) -> list[tuple[int, int]]:
+    """Per response: (tool calls in additional_kwargs, ToolCallBlocks)."""
+    return [
+        (
+            len(r.message.additional_kwargs.get("tool_calls", [])),
+            sum(isinstance(b, ToolCallBlock) for b in r.message.blocks),
+        )
+        for r in responses
+    ]
+
+
+@pytest.mark.parametrize("same_chunk", [True, False])
+async def test_streams_keep_only_the_first_call_unless_parallel_calls_are_allowed(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator, events: Any, same_chunk: bool
+) -> None:
+    reply = replies.tool_calls(TWO_CALLS, same_chunk=same_chunk, chunk_chars=4)
+    openrouter_emulator.enqueue(reply)
+    openrouter_emulator.enqueue(reply)
+
+    streamed = list(llm.stream_chat_with_tools(TOOLS, user_msg="Both please"))
+    astreamed = [r async for r in await llm.astream_chat_with_tools(TOOLS, user_msg="Both")]
+
+    for responses in (streamed, astreamed):
+        assert set(_tool_call_counts(responses)) <= {(0, 0), (1, 1)}
+        assert _selections(llm, responses[-1]) == [("call_add", "add", {"a": 2, "b": 3})]
+        assert responses[-1].additional_kwargs["prompt_tokens"] > 0
+    assert [r["parallel_tool_calls"] for r in openrouter_emulator.chat_requests] == [
+        False,
+        False,
+    ]
+    # The instrumentation still reports every call the model made.
+    ends = events.of(LLMChatEndEvent)
+    assert [_tool_call_counts([e.response]) for e in ends] == [[(2, 2)], [(2, 2)]]
+
+
+def test_closing_a_first_call_only_stream_ends_the_call(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator, events: Any
+) -> None:
+    openrouter_emulator.enqueue(replies.tool_calls(TWO_CALLS, chunk_chars=2))
+
+    stream = llm.stream_chat_with_tools(TOOLS, user_msg="Both")
+    next(stream)
+    stream.close()
+
+    [end] = events.of(LLMChatEndEvent)
+    assert end.response.additional_kwargs["incomplete"] is True
 
 
 def test_malformed_arguments_raise_or_come_back_raw(
