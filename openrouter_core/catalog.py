@@ -222,19 +222,6 @@ def _build_snapshot(entries: list[Any], fetched_at: float) -> _Snapshot:
     )
 
 
-def _free_variant(info: ModelInfo, variant_id: str) -> ModelInfo:
-    zero = Decimal(0)
-    free = ModelPricing(
-        **{
-            f.name: (zero if getattr(info.pricing, f.name) is not None else None)
-            for f in dataclasses.fields(ModelPricing)
-            if f.name != "extra"
-        },
-        extra=dict.fromkeys(info.pricing.extra, zero),
-    )
-    return dataclasses.replace(info, id=variant_id, pricing=free)
-
-
 def _resolve(snapshot: _Snapshot, model_id: str) -> ModelInfo:
     """Find a model by id, canonical slug, variant (``:free``...) or bare name."""
     if not isinstance(model_id, str) or not model_id.strip():
@@ -262,7 +249,10 @@ def _resolve(snapshot: _Snapshot, model_id: str) -> ModelInfo:
             exact = snapshot.by_id.get(f"{parent.id}:{variant}")
             if exact is not None:
                 return exact
-            return _free_variant(parent, f"{parent.id}:free") if variant == "free" else parent
+            # An unlisted variant is priced as its base, ``:free`` included: a free variant is
+            # a model of its own in the catalog, and one that is not listed is not known to be
+            # free (pricing it at zero would let the budget guard reserve nothing).
+            return parent
     lowered = key.lower()
     close = [m.id for m in snapshot.models if lowered in m.id.lower()][:5]
     if not close:
@@ -747,10 +737,12 @@ class ModelCatalog:
         """Look a model up by id, canonical slug, variant or bare name.
 
         ``"x/y:nitro"`` and other variants resolve to ``"x/y"`` unless the catalog lists the
-        variant itself (``:free`` entries usually are; one that is not is the base model at
-        zero price). A bare name such as ``"gpt-4o-mini"`` resolves to its one ``author/slug``.
-        An id the catalog does not know triggers one refetch when the catalog is older than
-        ``retry_interval``, so newly added models are found.
+        variant itself (``:free`` entries usually are). An unlisted ``"x/y:free"`` resolves to
+        ``"x/y"`` at its real price, never to an invented free model: the returned id is the
+        base's, so estimates, the CLI and the budget guard price it as the base. A bare name
+        such as ``"gpt-4o-mini"`` resolves to its one ``author/slug``. An id the catalog does
+        not know triggers one refetch when the catalog is older than ``retry_interval``, so
+        newly added models are found.
 
         Raises:
             AmbiguousModelError: A bare name matches several models (``candidates`` lists

@@ -373,13 +373,18 @@ def test_variants_resolve_to_their_base_unless_listed(catalog) -> None:
     listed = catalog.get("bolt/fast:free")
     assert listed.id == "bolt/fast:free"
     assert listed.context_length == 8000
-    # acme/small has no ":free" entry: the base model at zero price
+    # acme/small has no ":free" entry: the base model at its real price, never a made-up $0
+    base = catalog.get("acme/small")
     free = catalog.get("acme/small:free")
-    assert free.id == "acme/small:free"
+    assert free.id == "acme/small"
     assert free.context_length == 32000
-    assert free.pricing.prompt == 0
-    assert free.pricing.completion == 0
-    assert free.is_free
+    assert free.pricing == base.pricing
+    assert free.pricing.prompt == base.pricing.prompt > 0
+    assert not free.is_free
+    assert catalog.estimate_cost("acme/small:free", 1000, 1000) == catalog.estimate_cost(
+        "acme/small", 1000, 1000
+    )
+    assert catalog.peek("acme/small:free") == base  # what the budget guard prices from
 
 
 def test_bare_names_resolve_when_unambiguous(catalog) -> None:

@@ -109,6 +109,16 @@ def test_cost_prints_the_breakdown_and_total(cli_env) -> None:
     ]
 
 
+def test_cost_of_an_unlisted_free_variant_is_the_base_price(in_process, capsys) -> None:
+    assert main(["cost", "acme/small", "--input", "1000", "--output", "1000"]) == 0
+    base = capsys.readouterr().out
+    assert main(["cost", "acme/small:free", "--input", "1000", "--output", "1000"]) == 0
+    free = capsys.readouterr().out
+    assert free == base
+    assert free.splitlines()[0].split() == ["model", "acme/small"]
+    assert free.splitlines()[-1].split() != ["total", "$0"]
+
+
 def test_cost_with_cache_and_reasoning(in_process, capsys) -> None:
     args = ["--input", "10000", "--output", "1000", "--cached", "6000", "--cache-write", "2000"]
     code = main(["cost", "acme/large", *args])

@@ -126,3 +126,22 @@ def test_budget_guard_prices_calls_from_the_catalog(
     assert info.value.worst_case > Decimal("0.01")
     assert len(openrouter_emulator.chat_requests) == 1  # the refused call was never sent
     assert ledger.requests == 1
+
+
+def test_budget_guard_prices_an_unlisted_free_variant_as_its_base(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    base = openrouter_emulator.base_url
+    catalog = default_catalog(base)
+    model = "anthropic/claude-sonnet-4.5"
+    assert f"{model}:free" not in {m.id for m in catalog.models()}
+    refused = []
+    for requested in (model, f"{model}:free"):
+        llm = ChatOpenRouter(model=requested, base_url=base, api_key=KEY, max_tokens=100_000)
+        with track_usage(max_cost=Decimal("0.01")), pytest.raises(BudgetExceededError) as info:
+            llm.invoke("Write a very long essay.")
+        refused.append(info.value.worst_case)
+    assert refused[0] is not None
+    assert refused[0] > Decimal("0.01")
+    assert refused[1] == refused[0]  # not a made-up $0
+    assert openrouter_emulator.chat_requests == []
