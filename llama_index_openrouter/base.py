@@ -753,7 +753,10 @@ class OpenRouter(FunctionCallingLLM):
         current: Any = None
         for response in self.stream_chat(self._structured_messages(prompt, prompt_args), **kwargs):
             current = process_streaming_objects(
-                response, output_cls, cur_objects=[current] if current is not None else None
+                response,
+                output_cls,
+                cur_objects=[current] if current is not None else None,
+                llm=self,  # a model may answer with a tool call even so
             )
             dispatcher.event(LLMStructuredPredictInProgressEvent(output=current))
             yield current
@@ -789,7 +792,10 @@ class OpenRouter(FunctionCallingLLM):
             current: Any = None
             async for response in await self.astream_chat(messages, **kwargs):
                 current = process_streaming_objects(
-                    response, output_cls, cur_objects=[current] if current is not None else None
+                    response,
+                    output_cls,
+                    cur_objects=[current] if current is not None else None,
+                    llm=self,
                 )
                 dispatcher.event(LLMStructuredPredictInProgressEvent(output=current))
                 yield current

@@ -130,3 +130,22 @@ def test_as_structured_llm(
 
     assert response.raw == City(name="Accra", population=4)
     assert json.loads(response.message.content) == {"name": "Accra", "population": 4}
+
+
+async def test_a_tool_call_answer_to_a_json_schema_stream_still_gives_the_object(
+    make_llm: Callable[..., OpenRouter], openrouter_emulator: OpenRouterEmulator
+) -> None:
+    # A model asked for json_schema output may still answer with a tool call.
+    llm = make_llm(supports_json_schema=True)
+    call = [{"name": "City", "arguments": {"name": "Lagos", "population": 15}}]
+    openrouter_emulator.enqueue(replies.tool_calls(call, chunk_chars=6))
+    openrouter_emulator.enqueue(replies.tool_calls(call, chunk_chars=6))
+
+    partials = list(llm.stream_structured_predict(City, PROMPT, text="Lagos"))
+    apartials = [p async for p in await llm.astream_structured_predict(City, PROMPT, text="Lagos")]
+
+    assert partials[-1] == apartials[-1] == City(name="Lagos", population=15)
+    assert [r["response_format"]["type"] for r in openrouter_emulator.chat_requests] == [
+        "json_schema",
+        "json_schema",
+    ]
