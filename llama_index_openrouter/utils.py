@@ -127,6 +127,7 @@ def to_openrouter_message(message: ChatMessage) -> dict[str, Any]:
     role = _ROLES.get(message.role, str(message.role.value))
     parts: list[dict[str, Any]] = []
     tool_calls: list[dict[str, Any]] = []
+    thinking: list[str] = []
     needs_parts = False
     for block in message.blocks:
         if isinstance(block, TextBlock):
@@ -134,8 +135,10 @@ def to_openrouter_message(message: ChatMessage) -> dict[str, Any]:
         elif isinstance(block, ToolCallBlock):
             tool_calls.append(_tool_call_from_block(block))
         elif isinstance(block, ThinkingBlock):
-            # Reasoning goes back as ``reasoning_details`` (below), exactly as received.
-            continue
+            # Reasoning goes back as ``reasoning_details`` (below), exactly as received, or,
+            # for a block without them (another LLM's, or built by hand), as ``reasoning``.
+            if block.content:
+                thinking.append(block.content)
         elif isinstance(block, CachePoint):
             if not parts:
                 msg = (
@@ -176,6 +179,8 @@ def to_openrouter_message(message: ChatMessage) -> dict[str, Any]:
         details = message.additional_kwargs.get("reasoning_details")
         if details:
             out["reasoning_details"] = details
+        elif thinking:
+            out["reasoning"] = "\n".join(thinking)
     return out
 
 

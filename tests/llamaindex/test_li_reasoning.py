@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 
-from llama_index.core.base.llms.types import ThinkingBlock
+from llama_index.core.base.llms.types import TextBlock, ThinkingBlock
 from llama_index.core.llms import ChatMessage
 
 from llama_index_openrouter import OpenRouter
@@ -127,3 +127,44 @@ def test_stream_complete_reports_the_reasoning(
 
     assert last.additional_kwargs["reasoning"].startswith("The user wrote: Reason")
     assert last.additional_kwargs["reasoning_details"][0]["type"] == "reasoning.text"
+
+
+def test_a_thinking_block_without_reasoning_details_is_sent_as_reasoning(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    # e.g. a conversation carried over from another LLM class, or built by hand
+    answer = ChatMessage(
+        role="assistant",
+        blocks=[
+            ThinkingBlock(content="The user wants a number."),
+            ThinkingBlock(content="Seven is a fine one."),
+            TextBlock(text="7"),
+        ],
+    )
+    history = [ChatMessage(role="user", content="Pick a number"), answer]
+
+    llm.chat([*history, ChatMessage(role="user", content="Why that one?")])
+
+    assistant = openrouter_emulator.last_request.body["messages"][1]
+    assert assistant == {
+        "role": "assistant",
+        "content": "7",
+        "reasoning": "The user wants a number.\nSeven is a fine one.",
+    }
+
+
+def test_reasoning_details_win_over_the_thinking_text(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    details = [{"type": "reasoning.text", "text": "Signed thoughts", "signature": "sig"}]
+    answer = ChatMessage(
+        role="assistant",
+        blocks=[ThinkingBlock(content="Signed thoughts"), TextBlock(text="7")],
+        additional_kwargs={"reasoning_details": details},
+    )
+
+    llm.chat([ChatMessage(role="user", content="Pick"), answer])
+
+    assistant = openrouter_emulator.last_request.body["messages"][1]
+    assert assistant["reasoning_details"] == details
+    assert "reasoning" not in assistant
