@@ -211,8 +211,25 @@ def _embeddings(model: str) -> None:
         print(f"  {score:+.3f}  {doc}")
 
 
+MAX_REASON = 300
+"""The longest failure reason printed, in characters (an upstream message can be long)."""
+
+
 def _reason(exc: BaseException) -> str:
-    """One line saying why the demo failed, and what to do about it."""
+    """One line saying why the demo failed, and what to do about it.
+
+    Whatever the exception (an OpenRouter error, a pydantic ``ValidationError``, anything
+    else), newlines and runs of whitespace collapse to single spaces and the line is cut at
+    :data:`MAX_REASON` characters.
+    """
+    line = " ".join(_describe(exc).split()) or type(exc).__name__
+    if len(line) > MAX_REASON:
+        line = line[: MAX_REASON - 3].rstrip() + "..."
+    return line
+
+
+def _describe(exc: BaseException) -> str:
+    """Why the demo failed, possibly over several lines."""
     from openrouter_core.errors import (
         APIConnectionError,
         AuthenticationError,
@@ -226,7 +243,7 @@ def _reason(exc: BaseException) -> str:
     while found is not None and not isinstance(found, OpenRouterError):
         found = found.__cause__ or found.__context__
     if found is None:
-        return f"{type(exc).__name__}: {exc}"
+        return f"{type(exc).__name__}: {exc}" if str(exc).strip() else type(exc).__name__
     error: OpenRouterError = found
     status = f" (HTTP {error.status_code})" if error.status_code else ""
     if isinstance(error, InsufficientCreditsError):

@@ -7,16 +7,21 @@ credit, through the same ``OPENROUTER_API_KEY``/``OPENROUTER_BASE_URL`` settings
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
+import pydantic
 import pytest
 
-from openrouter_core.testing import OpenRouterEmulator
+from openrouter_core.testing import OpenRouterEmulator, replies
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo.py"
@@ -120,3 +125,74 @@ def test_a_failure_midway_still_reports_what_was_spent(tmp_path: Path) -> None:
     assert Decimal(rows["total"][-1]) == spent > 0
     assert "out of credits" in result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+def _load_demo() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("demo_under_test", DEMO)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _failed_run(tmp_path: Path, reply: Any) -> subprocess.CompletedProcess[str]:
+    with OpenRouterEmulator() as emu:
+        emu.enqueue(reply)
+        return _run(tmp_path, OPENROUTER_API_KEY="user-key", OPENROUTER_BASE_URL=emu.base_url)
+
+
+def test_a_rejected_key_is_one_line(tmp_path: Path) -> None:
+    result = _failed_run(tmp_path, replies.error(401, "User not found."))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "demo failed: OpenRouter rejected the key (HTTP 401): check OPENROUTER_API_KEY"
+    ]
+    assert "user-key" not in result.stdout + result.stderr
+
+
+def test_a_multiline_error_message_is_printed_on_one_line(tmp_path: Path) -> None:
+    message = "upstream said:\n  bad gateway\n\n\tTraceback (most recent call last):\n  ...\n"
+    result = _failed_run(tmp_path, replies.error(422, message))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "demo failed: OpenRouter answered HTTP 422: "
+        "upstream said: bad gateway Traceback (most recent call last): ..."
+    ]
+
+
+def test_a_very_long_error_message_is_cut(tmp_path: Path) -> None:
+    result = _failed_run(tmp_path, replies.error(422, "word " * 2000))
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("demo failed: OpenRouter answered HTTP 422: word word")
+    assert line.endswith("...")
+    assert len(line) <= len("demo failed: ") + 300
+
+
+class _Film(pydantic.BaseModel):
+    year: int
+
+
+@pytest.mark.parametrize(
+    "make_error",
+    [
+        pytest.param(lambda: _Film.model_validate({"year": "nineteen"}), id="validation-error"),
+        pytest.param(lambda: _raise(RuntimeError("first line\nsecond line\n")), id="other"),
+        pytest.param(lambda: _raise(KeyError("a\nb")), id="key-error"),
+        pytest.param(lambda: _raise(ValueError("")), id="empty-message"),
+    ],
+)
+def test_any_other_failure_reason_is_one_line(make_error: Callable[[], object]) -> None:
+    demo = _load_demo()
+    with pytest.raises(Exception) as info:
+        make_error()
+    reason = demo._reason(info.value)
+    assert "\n" not in reason
+    assert reason == " ".join(reason.split())
+    assert 0 < len(reason) <= demo.MAX_REASON
+    assert reason.startswith(type(info.value).__name__)
+
+
+def _raise(error: Exception) -> None:
+    raise error
