@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LangSmithParams, LanguageModelInput
-from langchain_core.language_models.chat_models import (
-    BaseChatModel,
-    agenerate_from_stream,
-    generate_from_stream,
-)
+from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.utils import from_env, secret_from_env
+from langchain_core.utils.utils import LC_ID_PREFIX
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
 
 from langchain_openrouter import _convert
@@ -396,6 +401,39 @@ class ChatOpenRouter(BaseChatModel):
 
         return model_profile(info)
 
+    def _should_stream(
+        self,
+        *,
+        async_api: bool,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> bool:
+        """Whether LangChain should answer by adding up ``_stream``'s chunks: never for invoke.
+
+        LangChain asks this in ``stream``/``astream`` (no run manager: whether to stream at
+        all) and inside ``invoke``/``batch`` (with the run's manager: whether to build the
+        answer from the summed chunks, whose tool calls it parses with a partial-JSON parser
+        that "repairs" truncated arguments). For the second question the answer is no:
+        :meth:`_generate` streams by itself when LangChain would, and answers from the
+        accumulated completion, so ``invoke`` returns the same message whether it streamed
+        or not (malformed arguments stay ``invalid_tool_calls``).
+        """
+        if run_manager is not None:
+            return False
+        return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
+
+    def _streams_invoke(
+        self,
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+        *,
+        async_api: bool,
+    ) -> bool:
+        """Whether an invoke streams: ``streaming=True``, ``stream=True`` or a streaming handler."""
+        return self.streaming or super()._should_stream(
+            async_api=async_api, run_manager=run_manager, **kwargs
+        )
+
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -403,8 +441,15 @@ class ChatOpenRouter(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        if self.streaming:
-            return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        if self._streams_invoke(run_manager, kwargs, async_api=False):
+            completions: list[dict[str, Any]] = []
+            run_id = f"{LC_ID_PREFIX}{run_manager.run_id}" if run_manager else None
+            for chunk in self._chunks(messages, stop, kwargs, completions):
+                if run_manager:
+                    if chunk.message.id is None:
+                        chunk.message.id = run_id
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            return _convert.chat_result(completions[0])
         body = self._request_body(messages, stop, kwargs)
         from openrouter_core import transport
         from openrouter_core.client import get_client
@@ -420,8 +465,15 @@ class ChatOpenRouter(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        if self.streaming:
-            return await agenerate_from_stream(self._astream(messages, stop, run_manager, **kwargs))
+        if self._streams_invoke(run_manager, kwargs, async_api=True):
+            completions: list[dict[str, Any]] = []
+            run_id = f"{LC_ID_PREFIX}{run_manager.run_id}" if run_manager else None
+            async for chunk in self._achunks(messages, stop, kwargs, completions):
+                if run_manager:
+                    if chunk.message.id is None:
+                        chunk.message.id = run_id
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            return _convert.chat_result(completions[0])
         body = self._request_body(messages, stop, kwargs)
         from openrouter_core import transport
         from openrouter_core.client import get_async_client
@@ -430,13 +482,14 @@ class ChatOpenRouter(BaseChatModel):
             data = await transport.acomplete(get_async_client(self._config()), body)
         return _convert.chat_result(data)
 
-    def _stream(
+    def _chunks(
         self,
         messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
+        completions: list[dict[str, Any]] | None = None,
+    ) -> Generator[ChatGenerationChunk, None, None]:
+        """The chunks of one streamed call; the accumulated completion goes to ``completions``."""
         converter = _convert.StreamConverter(
             stream_usage=kwargs.pop("stream_usage", self.stream_usage)
         )
@@ -450,24 +503,22 @@ class ChatOpenRouter(BaseChatModel):
                 for delta in stream:
                     chunk = converter.chunk(delta)
                     if chunk is not None:
-                        if run_manager:
-                            run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk
             finally:
                 if not stream.finished:
                     stream.close()  # abandoned: the usage so far is reported as incomplete
-            final = converter.final(stream.accumulator)
-            if run_manager:
-                run_manager.on_llm_new_token("", chunk=final)
-            yield final
+            if completions is not None:
+                completions.append(stream.accumulator.completion())
+            yield converter.final(stream.accumulator)
 
-    async def _astream(
+    async def _achunks(
         self,
         messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: AsyncCallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> AsyncIterator[ChatGenerationChunk]:
+        stop: list[str] | None,
+        kwargs: dict[str, Any],
+        completions: list[dict[str, Any]] | None = None,
+    ) -> AsyncGenerator[ChatGenerationChunk, None]:
+        """Async :meth:`_chunks`."""
         converter = _convert.StreamConverter(
             stream_usage=kwargs.pop("stream_usage", self.stream_usage)
         )
@@ -481,16 +532,54 @@ class ChatOpenRouter(BaseChatModel):
                 async for delta in stream:
                     chunk = converter.chunk(delta)
                     if chunk is not None:
-                        if run_manager:
-                            await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
                         yield chunk
             finally:
                 if not stream.finished:
                     await stream.aclose()
-            final = converter.final(stream.accumulator)
-            if run_manager:
-                await run_manager.on_llm_new_token("", chunk=final)
-            yield final
+            if completions is not None:
+                completions.append(stream.accumulator.completion())
+            yield converter.final(stream.accumulator)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        """Stream chunks: text, ``tool_call_chunks`` and reasoning deltas, then a final chunk.
+
+        Tool calls travel only as ``tool_call_chunks`` (the argument text fragments, as
+        received). LangChain parses the joined fragments of a chunk sum with its partial-JSON
+        parser, which completes truncated JSON: ``sum(stream)`` may show a call cut short
+        (``'{"city": "Par'``) as a valid call with repaired arguments. ``invoke`` (streaming or
+        not) parses strictly and reports such a call in ``invalid_tool_calls`` with the error.
+        """
+        chunks = self._chunks(messages, stop, kwargs)
+        try:
+            for chunk in chunks:
+                if run_manager:
+                    run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        finally:
+            chunks.close()  # an abandoned stream closes the connection now, not at GC
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        """Async :meth:`_stream`."""
+        chunks = self._achunks(messages, stop, kwargs)
+        try:
+            async for chunk in chunks:
+                if run_manager:
+                    await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                yield chunk
+        finally:
+            await chunks.aclose()
 
     def bind_tools(
         self,

@@ -231,6 +231,88 @@ def test_malformed_tool_arguments_never_raise(
     assert total.invalid_tool_calls[0]["id"] == "c1"
 
 
+@pytest.mark.parametrize("bad", ['{"city": "Par', '{"a": 1', "not json at all", '{"a": 1}}'])
+@pytest.mark.parametrize("streaming", [False, True])
+def test_invoke_reports_malformed_arguments_whether_it_streams_or_not(
+    make_model: Make, openrouter_emulator: OpenRouterEmulator, bad: str, streaming: bool
+) -> None:
+    # A call cut short (finish_reason=length) must never become a valid call with repaired
+    # arguments, which an agent would then run.
+    openrouter_emulator.enqueue(
+        replies.tool_calls(
+            [{"name": "get_weather", "arguments": bad, "id": "c1"}], finish_reason="length"
+        )
+    )
+    result = make_model(streaming=streaming).bind_tools([get_weather]).invoke("Weather?")
+    assert openrouter_emulator.last_request.body.get("stream") is (True if streaming else None)
+    assert result.tool_calls == []
+    [invalid] = result.invalid_tool_calls
+    assert (invalid["name"], invalid["args"], invalid["id"]) == ("get_weather", bad, "c1")
+    assert "not valid JSON" in (invalid["error"] or "")
+
+
+def test_streaming_invoke_equals_plain_invoke_with_tool_calls(
+    twin_emulators: tuple[OpenRouterEmulator, OpenRouterEmulator],
+) -> None:
+    first, second = twin_emulators
+    calls = [
+        {"name": "add", "arguments": '{"a": 1', "id": "c1"},
+        {"name": "add", "arguments": {"a": 1, "b": 2}, "id": "c2"},
+    ]
+    for emu in twin_emulators:
+        emu.enqueue(replies.tool_calls(calls, reasoning="Adding."))
+    plain = _model(first).bind_tools([add]).invoke("Add")
+    streamed = _model(second, streaming=True).bind_tools([add]).invoke("Add")
+    assert second.last_request.body["stream"] is True
+    assert streamed == plain
+    assert [c["id"] for c in plain.tool_calls] == ["c2"]
+    assert [c["id"] for c in plain.invalid_tool_calls] == ["c1"]
+
+
+async def test_async_streaming_invoke_reports_malformed_arguments(
+    make_model: Make, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    openrouter_emulator.enqueue(replies.tool_calls([{"name": "add", "arguments": '{"a": 1'}]))
+    result = await make_model(streaming=True).bind_tools([add]).ainvoke("Add")
+    assert openrouter_emulator.last_request.body["stream"] is True
+    assert result.tool_calls == []
+    assert result.invalid_tool_calls[0]["args"] == '{"a": 1'
+    assert "not valid JSON" in (result.invalid_tool_calls[0]["error"] or "")
+
+
+async def test_invoke_inside_astream_events_streams_and_parses_strictly(
+    make_model: Make, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    # A streaming handler (astream_events) makes invoke stream; the answer is still strict.
+    from langchain_core.runnables import RunnableLambda
+
+    openrouter_emulator.enqueue(replies.tool_calls([{"name": "add", "arguments": '{"a": 1'}]))
+    llm = make_model().bind_tools([add])
+
+    async def call(prompt: str) -> Any:
+        return await llm.ainvoke(prompt)
+
+    events = [e async for e in RunnableLambda(call).astream_events("Add", version="v2")]
+    assert openrouter_emulator.last_request.body["stream"] is True
+    assert any(e["event"] == "on_chat_model_stream" for e in events)
+    output = next(e for e in events if e["event"] == "on_chat_model_end")["data"]["output"]
+    assert output.tool_calls == []
+    assert "not valid JSON" in (output.invalid_tool_calls[0]["error"] or "")
+
+
+def test_a_summed_stream_keeps_the_raw_fragments_of_a_truncated_call(
+    make_model: Make, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    # The documented limit of .stream(): LangChain parses summed tool_call_chunks itself, with
+    # a partial-JSON parser that completes '{"a": 1'. The fragments stay exactly as received.
+    openrouter_emulator.enqueue(
+        replies.tool_calls([{"name": "add", "arguments": '{"a": 1', "id": "c1"}])
+    )
+    total = _total(list(make_model().bind_tools([add]).stream("Add")))
+    assert total.tool_call_chunks[0]["args"] == '{"a": 1'
+    assert total.tool_calls[0]["args"] == {"a": 1}  # LangChain's repair, not ours
+
+
 def test_stream_usage_false_leaves_usage_out(make_model: Make) -> None:
     chunks = list(make_model(stream_usage=False).stream("Hello"))
     assert all(c.usage_metadata is None for c in chunks)
