@@ -34,6 +34,7 @@ __all__ = [
     "OpenRouterAuthenticationError",
     "OpenRouterBadRequestError",
     "OpenRouterContextLengthExceededError",
+    "OpenRouterHTTPRequestTimeoutError",
     "OpenRouterInsufficientCreditsError",
     "OpenRouterMissingAPIKeyError",
     "OpenRouterModelNotFoundError",
@@ -116,6 +117,12 @@ class OpenRouterRequestTimeoutError(core.RequestTimeoutError, ModelTimeoutError)
     is_retryable = True
 
 
+class OpenRouterHTTPRequestTimeoutError(core.HTTPRequestTimeoutError, ModelTimeoutError):  # type: ignore[misc]
+    """HTTP 408: OpenRouter answered that the request timed out (a status error); retryable."""
+
+    is_retryable = True
+
+
 class OpenRouterRateLimitError(core.RateLimitError, ModelRateLimitError):  # type: ignore[misc]
     """HTTP 429: rate-limited (see ``retry_after``); retryable."""
 
@@ -151,6 +158,7 @@ _LANGCHAIN_CLASS: dict[type[core.OpenRouterError], type[core.OpenRouterError]] =
     core.InsufficientCreditsError: OpenRouterInsufficientCreditsError,
     core.PermissionDeniedError: OpenRouterPermissionDeniedError,
     core.ModelNotFoundError: OpenRouterModelNotFoundError,
+    core.HTTPRequestTimeoutError: OpenRouterHTTPRequestTimeoutError,
     core.RequestTimeoutError: OpenRouterRequestTimeoutError,
     core.RateLimitError: OpenRouterRateLimitError,
     core.ProviderError: OpenRouterProviderError,

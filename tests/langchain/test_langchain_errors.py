@@ -77,8 +77,8 @@ CONTEXT_MESSAGE = (
         ),
         (
             replies.error(408, "Request timed out"),
-            core.RequestTimeoutError,
-            openai.APITimeoutError,
+            core.HTTPRequestTimeoutError,  # also a core.RequestTimeoutError
+            openai.APIStatusError,
             lc.ModelTimeoutError,
             True,
         ),
