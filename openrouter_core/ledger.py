@@ -86,19 +86,20 @@ _ZERO = Decimal(0)
 # Model names: is the served model the one requested?
 # ---------------------------------------------------------------------------------------------
 
-# Trailing date or version stamps OpenRouter and providers append to a model's slug:
-# 20251001, 2024-07-18, 04-28, 08-2024, 2506, 0613.
+# Trailing date stamps OpenRouter and providers append to a model's slug:
+# 20251001, 2024-07-18, 04-28, 08-2024, 2506, 0613. Dropped on both sides: two snapshots of
+# one model are the same model.
 _DATE_SUFFIX = re.compile(r"(?:-(?:\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{4}|\d{2}-\d{2}|\d{4}))+$")
+# Trailing version stamps, with or without dates: -001, -v0.1, -v3-0324. An alias and the
+# version it points at are one model (gemini-2.0-flash is served as gemini-2.0-flash-001), but
+# two different versions (-v0.1 and -v0.3) are not, so these are dropped from one side only.
+_VERSION_SUFFIX = re.compile(
+    r"(?:-(?:v\d+(?:\.\d+)*|\d{3}|\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{4}|\d{2}-\d{2}|\d{4}))+$"
+)
 _TOKEN_SPLIT = re.compile(r"[-_\s]+")
 
 
-@functools.lru_cache(maxsize=1024)
-def _model_key(model: str) -> tuple[str | None, tuple[str, ...]]:
-    """Reduce a model id to (author, sorted name tokens) without variant and date suffixes."""
-    name = model.strip().lower().lstrip("~")
-    name = name.split(":", 1)[0]  # :free, :nitro, :online, :thinking... are routing variants
-    author, _, slug = name.rpartition("/")
-    slug = _DATE_SUFFIX.sub("", slug)
+def _tokens(slug: str) -> tuple[str, ...]:
     tokens: list[str] = []
     for token in _TOKEN_SPLIT.split(slug):
         if not token:
@@ -110,7 +111,21 @@ def _model_key(model: str) -> tuple[str | None, tuple[str, ...]]:
             tokens.append(token)
     # Word order varies between the public id and the served slug
     # ("claude-haiku-4.5" is served as "claude-4.5-haiku-20251001").
-    return author or None, tuple(sorted(tokens))
+    return tuple(sorted(tokens))
+
+
+@functools.lru_cache(maxsize=1024)
+def _model_key(model: str) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
+    """Reduce a model id to (author, name tokens, name tokens without a version suffix).
+
+    Variants (``:free``...) and date suffixes are dropped from both token sets; the third also
+    lacks a trailing version stamp (``-001``, ``-v0.1``, ``-v3-0324``).
+    """
+    name = model.strip().lower().lstrip("~")
+    name = name.split(":", 1)[0]  # :free, :nitro, :online, :thinking... are routing variants
+    author, _, slug = name.rpartition("/")
+    dated = _DATE_SUFFIX.sub("", slug)
+    return author or None, _tokens(dated), _tokens(_VERSION_SUFFIX.sub("", dated) or dated)
 
 
 def same_model(requested: str, served: str) -> bool:
@@ -119,25 +134,64 @@ def same_model(requested: str, served: str) -> bool:
     ``anthropic/claude-haiku-4.5`` and ``anthropic/claude-4.5-haiku-20251001`` are the same model,
     as are ``openai/gpt-4o-mini`` and ``openai/gpt-4o-mini-2024-07-18``, ``qwen/qwen3-4b:free``
     and ``qwen/qwen3-4b-04-28``, or ``openai/text-embedding-3-small`` and
-    ``text-embedding-3-small`` (a served name without its author); ``openai/gpt-4o`` and
-    ``openai/gpt-4o-mini`` are not.
+    ``text-embedding-3-small`` (a served name without its author). An alias and a pinned
+    version are too: ``google/gemini-2.0-flash`` and ``google/gemini-2.0-flash-001``,
+    ``deepseek/deepseek-chat`` and ``deepseek/deepseek-chat-v3-0324``. ``openai/gpt-4o`` and
+    ``openai/gpt-4o-mini`` are not, and neither are two different versions
+    (``mistral-7b-instruct-v0.1`` and ``-v0.3``).
     """
-    req_author, req_tokens = _model_key(requested)
-    srv_author, srv_tokens = _model_key(served)
+    req_author, req_tokens, req_base = _model_key(requested)
+    srv_author, srv_tokens, srv_base = _model_key(served)
     if req_author and srv_author and req_author != srv_author:
         return False
-    return req_tokens == srv_tokens
+    return req_tokens in (srv_tokens, srv_base) or req_base == srv_tokens
 
 
-def is_fallback(requested: str | None, served: str | None) -> bool:
+def _catalog_says_same(base_url: str | None, requested: str, served: str) -> bool:
+    """Whether the catalog at hand (no network) knows ``served`` as ``requested``'s model."""
+    try:
+        from openrouter_core.catalog import catalog_info
+
+        info = catalog_info(base_url, requested)
+        if info is None:
+            return False
+        slug = getattr(info, "canonical_slug", None)
+        if isinstance(slug, str) and slug and same_model(slug, served):
+            return True
+        other = catalog_info(base_url, served)
+        return other is not None and other.id == info.id
+    except Exception:  # the catalog is a refinement; it must never break recording
+        logger.debug("catalog lookup for fallback detection failed", exc_info=True)
+        return False
+
+
+def is_fallback(
+    requested: str | None,
+    served: str | None,
+    *,
+    base_url: str | None = None,
+    use_catalog: bool = True,
+) -> bool:
     """Whether a call was served by a different model than it asked for.
 
     True for a ``models=[...]`` fallback target and for an ``openrouter/auto`` resolution; false
-    when either side is unknown or the names differ only by a version/date suffix.
+    when either side is unknown or the names differ only by a version/date suffix (see
+    :func:`same_model`). When the names differ otherwise and the model catalog of ``base_url``
+    is at hand (memory or disk, never the network), the requested model's ``canonical_slug`` is
+    compared too, and a served name the catalog resolves to the requested entry is the same
+    model. The catalog can only clear a call, never flag one.
+
+    Args:
+        requested: The model the request asked for.
+        served: The model OpenRouter reported.
+        base_url: The API root whose catalog to consult (``None``: the default).
+        use_catalog: Whether to consult the catalog at all.
     """
     if not requested or not served:
         return False
-    return not same_model(requested, served)
+    if same_model(requested, served):
+        return False
+    return not (use_catalog and _catalog_says_same(base_url, requested, served))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -299,10 +353,13 @@ class UsageRecord:
         source: str = SOURCE_OPENROUTER,
         endpoint: str = "/chat/completions",
         timestamp: dt.datetime | None = None,
+        base_url: str | None = None,
     ) -> UsageRecord:
         """Build a record from a parsed usage (``None`` when the call reported none).
 
         Explicit ``served_model``, ``provider`` and ``generation_id`` win over the usage's own.
+        ``base_url`` is the API root the call went to: its model catalog, when at hand, helps
+        tell a fallback from an alias (:func:`is_fallback`).
         """
         u = usage or OpenRouterUsage()
         served = served_model or u.model
@@ -322,7 +379,7 @@ class UsageRecord:
             streamed=streamed,
             failed=failed,
             incomplete=incomplete,
-            fallback=is_fallback(requested_model, served),
+            fallback=is_fallback(requested_model, served, base_url=base_url),
             error_type=error_type,
             source=source,
             endpoint=endpoint,
@@ -1088,6 +1145,7 @@ def _record_for(call: CallInfo, outcome: CallOutcome) -> UsageRecord | None:
         error_type=None if error is None else type(error).__name__,
         source=SOURCE_OPENROUTER,
         endpoint=call.endpoint,
+        base_url=call.base_url,
     )
 
 

@@ -28,6 +28,12 @@ SAME = [
     ("OpenAI/GPT-4o-mini", "openai/gpt-4o-mini"),
     ("cohere/command-r", "cohere/command-r-08-2024"),
     ("meta-llama/llama-3.3-70b-instruct:nitro", "meta-llama/llama-3.3-70b-instruct"),
+    # An alias and the pinned version it points at.
+    ("google/gemini-2.0-flash", "google/gemini-2.0-flash-001"),
+    ("mistralai/mistral-7b-instruct", "mistralai/mistral-7b-instruct-v0.1"),
+    ("deepseek/deepseek-chat", "deepseek/deepseek-chat-v3-0324"),
+    ("google/gemini-2.0-flash-001", "google/gemini-2.0-flash"),
+    ("mistralai/mistral-7b-instruct:free", "mistralai/mistral-7b-instruct-v0.3"),
 ]
 
 DIFFERENT = [
@@ -40,6 +46,14 @@ DIFFERENT = [
     ("meta-llama/llama-3.1-70b-instruct", "meta-llama/llama-3.3-70b-instruct"),
     ("google/gemini-2.5-flash", "google/gemini-2.5-flash-lite"),
     ("openai/gpt-5-mini", "openai/gpt-5-nano-2025-08-07"),
+    # A version stamp does not hide another model family, or another version.
+    ("google/gemini-2.0-flash", "google/gemini-2.0-flash-lite-001"),
+    ("google/gemini-2.0-flash", "mistralai/mistral-7b-instruct-v0.1"),
+    ("deepseek/deepseek-chat", "deepseek/deepseek-r1-0528"),
+    ("deepseek/deepseek-chat", "anthropic/claude-4.5-haiku-20251001"),
+    ("mistralai/mistral-7b-instruct-v0.1", "mistralai/mistral-7b-instruct-v0.3"),
+    ("google/gemini-2.0-flash-001", "google/gemini-2.0-flash-002"),
+    ("openai/gpt-4o-mini", "openai/gpt-4o-2024-08-06"),
 ]
 
 
