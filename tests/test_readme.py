@@ -3,12 +3,18 @@
 Blocks in one ``##`` section share a namespace and run top to bottom. The environment is set
 up as a user's would be (``OPENROUTER_API_KEY`` and ``OPENROUTER_BASE_URL``), pointing at a
 local emulator, so examples stay free of test scaffolding. A block directly preceded by an
-HTML comment starting with ``<!-- not-run`` is skipped; the comment says why.
+HTML comment starting with ``<!-- not-run`` is skipped; the comment says why. Each
+``$ python -m openrouter_core ...`` line of a ``console`` block is run against the emulator and
+its output compared with the lines shown under it.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,3 +48,52 @@ def test_readme_section_runs(
         for index, code in enumerate(blocks):
             compiled = compile(code, f"README.md[{title}#{index}]", "exec")
             exec(compiled, namespace)  # noqa: S102 - the README is ours; running it is the test
+
+
+_CONSOLE = re.compile(r"```console\n(.*?)```", re.DOTALL)
+_CLI_PROMPT = "$ python -m openrouter_core "
+
+
+def _cli_examples() -> list[tuple[str, list[str]]]:
+    """Each ``$ python -m openrouter_core ...`` line of the README's console blocks, with the
+    output shown under it (up to the next ``$`` line, trailing blank lines and spaces dropped)."""
+    examples: list[tuple[str, list[str]]] = []
+    for block in _CONSOLE.findall(README.read_text(encoding="utf-8")):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                examples.append((line[2:], []))
+            elif examples:
+                examples[-1][1].append(line.rstrip())
+    found = []
+    for command, output in examples:
+        assert f"$ {command}".startswith(_CLI_PROMPT), f"not a CLI example: {command!r}"
+        while output and not output[-1]:
+            output.pop()
+        found.append((command, output))
+    return found
+
+
+def test_the_readme_has_cli_examples() -> None:
+    commands = [command.split()[3] for command, _ in _cli_examples()]
+    assert commands == ["models", "cost", "endpoints", "key"]
+    assert all(output for _, output in _cli_examples())
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"), _cli_examples(), ids=[c for c, _ in _cli_examples()]
+)
+def test_readme_cli_output_matches(command: str, expected: list[str], tmp_path: Path) -> None:
+    argv = [sys.executable, *shlex.split(command)[1:]]  # "python" is this interpreter
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENROUTER_")}
+    with OpenRouterEmulator() as emu:
+        env.update(
+            OPENROUTER_API_KEY="emulator-key",
+            OPENROUTER_BASE_URL=emu.base_url,
+            OPENROUTER_CACHE_DIR=str(tmp_path / "cache"),
+        )
+        result = subprocess.run(
+            argv, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert [line.rstrip() for line in result.stdout.rstrip("\n").splitlines()] == expected
