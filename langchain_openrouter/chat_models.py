@@ -390,8 +390,9 @@ class ChatOpenRouter(BaseChatModel):
         """The model's profile from OpenRouter's catalog, when it is at hand (no network).
 
         The catalog is read from memory or the disk cache; it is loaded in the background at
-        the first request (and cached on disk for the next process), so a fresh environment
-        may see ``None`` until then.
+        the first request (and cached on disk for the next process). ``profile`` calls this
+        on access while it is unset, so an instance built before the catalog was at hand
+        gets its profile once it is.
         """
         base_url = resolve_base_url(self.openrouter_api_base, env=_BASE_URL_ENV)
         info = _catalog_info(base_url, self.model_name)
@@ -666,3 +667,32 @@ class ChatOpenRouter(BaseChatModel):
         return _convert.count_tokens(
             _convert.convert_messages(messages), formatted_tools, _convert.text_token_counter()
         )
+
+
+def _profile_get(self: ChatOpenRouter) -> ModelProfile | None:
+    stored: ModelProfile | None = self.__dict__.get("profile")
+    if stored is None:
+        try:
+            stored = self._resolve_model_profile()
+        except Exception:  # a profile is a nicety: it must never break a model
+            return None
+        if stored is not None:
+            self.__dict__["profile"] = stored
+    return stored
+
+
+def _profile_set(self: ChatOpenRouter, value: ModelProfile | None) -> None:
+    self.__dict__["profile"] = value
+
+
+# ``profile`` is LangChain's field, filled once at construction; here it is resolved on access
+# while unset, so an instance built before the model catalog was at hand gets its profile once
+# the catalog is loaded (in the background at the first request, or from the disk cache). A
+# lookup reads memory or disk only: it never blocks on the network and never raises. Set after
+# the class is built, since pydantic would read a property in the class body as the field's
+# default; pydantic routes assignment to a property's setter.
+ChatOpenRouter.profile = property(  # type: ignore[assignment]
+    _profile_get,
+    _profile_set,
+    doc="The model's LangChain profile from OpenRouter's catalog (``None`` until it is at hand).",
+)

@@ -364,6 +364,54 @@ def test_our_serialised_kwargs_are_fields_of_the_existing_package() -> None:
     assert set(dumpd(llm)["kwargs"]) <= REFERENCE_FIELDS
 
 
+# ----------------------------------------------------------------------------- profile
+
+
+def test_the_profile_arrives_on_an_instance_built_before_the_catalog(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    from openrouter_core import default_catalog
+
+    base = openrouter_emulator.base_url
+    llm = ChatOpenRouter(model=MODEL, base_url=base, api_key="k", max_retries=0)
+    assert llm.profile is None  # nothing at hand, and construction fetches nothing
+    assert openrouter_emulator.requests == []
+    catalog = default_catalog(base)
+    catalog.load()  # what the first request starts in the background
+    info = catalog.get(MODEL)
+    profile = llm.profile  # the same instance
+    assert profile is not None
+    assert profile["max_input_tokens"] == info.context_length
+    assert profile["tool_calling"] is True
+    assert llm.profile is profile  # resolved once, then kept
+    explicit = ChatOpenRouter(model=MODEL, base_url=base, profile={"max_input_tokens": 7})
+    assert explicit.profile == {"max_input_tokens": 7}  # a given profile wins
+
+
+def test_the_first_request_fills_the_profile_of_the_same_instance(
+    openrouter_emulator: OpenRouterEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setenv("OPENROUTER_CATALOG_PREFETCH", "1")
+    llm = ChatOpenRouter(
+        model=MODEL, base_url=openrouter_emulator.base_url, api_key="k", max_retries=0
+    )
+    assert llm.profile is None
+    llm.invoke("hello")  # starts loading the catalog in the background
+    deadline = time.monotonic() + 10
+    while llm.profile is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert llm.profile is not None
+
+
+def test_an_unreachable_catalog_leaves_the_profile_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENROUTER_CATALOG_PREFETCH", "1")
+    llm = ChatOpenRouter(model=MODEL, base_url="http://127.0.0.1:9/api/v1", api_key="k")
+    assert llm.profile is None
+    assert llm.profile is None  # asking again neither fails nor blocks
+
+
 # ----------------------------------------------------------------------------- headers
 
 
