@@ -291,6 +291,34 @@ async def test_a_dropped_connection_is_a_connection_error_never_a_normal_end(
         assert error.partial_text == "x" * 20
 
 
+async def test_a_dropped_connection_is_retried_unless_the_stream_already_started(
+    target: Target, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    # README "Errors and retries": connection failed -> retried, unless a stream already started.
+    emu = openrouter_emulator
+    emu.enqueue(replies.drop_connection(2, content="x" * 200, chunk_chars=10), times=3)
+    received: list[str] = []
+
+    error = await _failure(target, target.model(max_retries=2), received)
+
+    assert isinstance(error, core.APIConnectionError)
+    requests = emu.chat_requests
+    if target.streaming:
+        # the chunks were already yielded: a retry would repeat them, so there is none
+        assert len(requests) == 1
+        assert emu.pending() == 2
+        assert "".join(received) == "x" * 20
+        assert error.partial_text == "x" * 20
+    else:
+        # nothing was returned yet: the SDK retried max_retries times
+        assert len(requests) == 3
+        assert emu.pending() == 0
+        chats = [r for r in emu.requests if r.path.endswith("/chat/completions")]
+        retry_counts = [r.header("x-stainless-retry-count") for r in chats]
+        assert retry_counts == ["0", "1", "2"]
+        assert received == []
+
+
 async def test_a_stalled_server_times_out_within_the_timeout(
     target: Target, openrouter_emulator: OpenRouterEmulator
 ) -> None:
