@@ -860,6 +860,8 @@ class ModelPrices:
         input_cache_write: Price of one prompt token written to the cache, when it differs.
         max_completion_tokens: The most a completion can be, used when a request sets no
             ``max_tokens``.
+        context_length: The model's context window (prompt plus completion), which bounds
+            the completion when neither the request nor the model gives an output limit.
     """
 
     prompt: Decimal
@@ -867,6 +869,7 @@ class ModelPrices:
     request: Decimal = _ZERO
     input_cache_write: Decimal | None = None
     max_completion_tokens: int | None = None
+    context_length: int | None = None
 
 
 PriceSource = Callable[[str], "ModelPrices | None"]
@@ -913,6 +916,7 @@ def catalog_price_source(base_url: str | None = None) -> PriceSource:
             request=pricing.request or _ZERO,
             input_cache_write=pricing.input_cache_write,
             max_completion_tokens=info.max_completion_tokens if info is not None else None,
+            context_length=info.context_length if info is not None else None,
         )
 
     return source
@@ -1018,12 +1022,17 @@ def estimate_prompt_tokens(body: Mapping[str, Any]) -> int:
     )
 
 
-def _max_completion(body: Mapping[str, Any], prices: ModelPrices) -> int:
+def _max_completion(body: Mapping[str, Any], prices: ModelPrices, prompt_tokens: int) -> int:
     for key in ("max_completion_tokens", "max_tokens"):
         value = body.get(key)
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return value
-    return prices.max_completion_tokens or 0
+    if prices.max_completion_tokens:
+        return prices.max_completion_tokens
+    if prices.context_length:
+        # No output limit anywhere: the completion can fill what the prompt leaves free.
+        return max(prices.context_length - prompt_tokens, 0)
+    return 0
 
 
 def worst_case_cost(
@@ -1032,8 +1041,9 @@ def worst_case_cost(
     """The most a chat request can cost: prompt estimate plus its completion limit.
 
     The completion limit is ``max_completion_tokens`` / ``max_tokens`` (times ``n``), else the
-    model's ``max_completion_tokens``; without either only the prompt is priced. With a
-    ``models=[...]`` fallback list the dearest priced candidate counts.
+    model's ``max_completion_tokens``, else its ``context_length`` minus the prompt estimate
+    (the most the context window leaves for output); with none of them known only the prompt
+    is priced. With a ``models=[...]`` fallback list the dearest priced candidate counts.
 
     Args:
         body: The request body.
@@ -1061,7 +1071,7 @@ def worst_case_cost(
         prompt_price = max(prices.prompt, prices.input_cache_write or _ZERO)
         cost = (
             tokens * prompt_price
-            + _max_completion(body, prices) * choices * prices.completion
+            + _max_completion(body, prices, tokens) * choices * prices.completion
             + max(prices.request, _ZERO)
         )
         worst = cost if worst is None else max(worst, cost)

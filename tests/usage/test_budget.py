@@ -239,10 +239,32 @@ def test_worst_case_covers_fallback_models_and_skips_unpriced_ones() -> None:
             max_completion_tokens=4096,
         ),
         "openrouter/auto": ModelPrices(prompt=Decimal(-1), completion=Decimal(-1)),
+        "c/window": ModelPrices(
+            prompt=Decimal("0.000001"), completion=Decimal("0.000002"), context_length=8000
+        ),
+        "d/listed": ModelPrices(
+            prompt=Decimal("0.000001"),
+            completion=Decimal("0.000002"),
+            context_length=8000,
+            max_completion_tokens=1000,
+        ),
     }
     body = {"model": "a/cheap", "messages": [{"role": "user", "content": "x" * 300}]}
     tokens = estimate_prompt_tokens(body)
+    # Neither an output limit nor a context window known: only the prompt can be priced.
     assert worst_case_cost(body, prices.get) == tokens * Decimal("0.000001")
+    # No output limit but a context window: the completion can fill what the prompt leaves.
+    assert worst_case_cost({**body, "model": "c/window"}, prices.get) == (
+        tokens * Decimal("0.000001") + (8000 - tokens) * Decimal("0.000002")
+    )
+    assert worst_case_cost({**body, "model": "c/window", "max_tokens": 50}, prices.get) == (
+        tokens * Decimal("0.000001") + 50 * Decimal("0.000002")
+    )
+    assert worst_case_cost({**body, "model": "d/listed"}, prices.get) == (
+        tokens * Decimal("0.000001") + 1000 * Decimal("0.000002")
+    )
+    huge = {"model": "c/window", "messages": [{"role": "user", "content": "x" * 30_000}]}
+    assert worst_case_cost(huge, prices.get) == estimate_prompt_tokens(huge) * Decimal("0.000001")
     body_max = {**body, "max_tokens": 100, "n": 2}
     assert worst_case_cost(body_max, prices.get) == (
         tokens * Decimal("0.000001") + 200 * Decimal("0.000002")
