@@ -30,7 +30,15 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.utils import from_env, secret_from_env
 from langchain_core.utils.utils import LC_ID_PREFIX
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from langchain_openrouter import _convert
 from openrouter_core.options import (
@@ -74,6 +82,8 @@ _OPENAI_FIELDS = (
     "seed",
     "stop",
 )
+# A timeout this large (seconds) is probably milliseconds, the unit of langchain-openrouter.
+_MILLISECONDS_LIKE = 1000
 # Keyword arguments LangChain passes around that are not request parameters.
 _INTERNAL_KWARGS = (
     "ls_structured_output_format",
@@ -139,7 +149,10 @@ class ChatOpenRouter(BaseChatModel):
     openrouter_api_base: str | None = Field(default=None, alias="base_url")
     """API root; default env ``OPENROUTER_BASE_URL`` / ``OPENROUTER_API_BASE``, then OpenRouter."""
     request_timeout: float | None = Field(default=None, alias="timeout", gt=0)
-    """Timeout in **seconds** (the ``openai`` SDK default when unset)."""
+    """Timeout in **seconds** (the ``openai`` SDK default when unset).
+
+    The ``langchain-openrouter`` package took milliseconds: a value of 1000 or more
+    (``_MILLISECONDS_LIKE``, over 16 minutes) warns that it is read as seconds."""
     max_retries: int = Field(default=2, ge=0)
     """Retries the SDK makes on 408/409/429/5xx and connection errors (``0``: one attempt)."""
     app_url: str | None = Field(default_factory=from_env("OPENROUTER_APP_URL", default=None))
@@ -269,6 +282,19 @@ class ChatOpenRouter(BaseChatModel):
                 if key and key in values:
                     values[key] = _convert.plain_option(values[key])
         return values
+
+    @field_validator("request_timeout")
+    @classmethod
+    def _timeout_in_seconds(cls, value: float | None) -> float | None:
+        if value is not None and value >= _MILLISECONDS_LIKE:
+            warnings.warn(
+                f"timeout={value:g} is in seconds ({value / 3600:.1f} hours), not milliseconds "
+                f"as in the langchain-openrouter package; for {value:g} ms pass "
+                f"timeout={value / 1000:g}",
+                UserWarning,
+                stacklevel=2,
+            )
+        return value
 
     @model_validator(mode="after")
     def _validate(self) -> ChatOpenRouter:

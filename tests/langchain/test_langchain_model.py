@@ -169,6 +169,21 @@ def test_an_argument_wins_over_the_same_key_in_model_kwargs(
     assert openrouter_emulator.last_request.body["models"] == ["a/b"]
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "ms"), [({"timeout": 30000}, "30"), ({"request_timeout": 1000}, "1")]
+)
+def test_a_timeout_that_looks_like_milliseconds_warns(kwargs: dict[str, Any], ms: str) -> None:
+    with pytest.warns(UserWarning, match=rf"in seconds .* for .* ms pass timeout={ms}$"):
+        llm = ChatOpenRouter(model=MODEL, **kwargs)
+    assert llm.request_timeout == next(iter(kwargs.values()))  # kept as given, in seconds
+
+
+def test_an_ordinary_timeout_does_not_warn() -> None:
+    # filterwarnings=error: any warning here fails the test
+    assert ChatOpenRouter(model=MODEL, timeout=999).request_timeout == 999
+    assert ChatOpenRouter(model=MODEL, timeout=0.5).request_timeout == 0.5
+
+
 def test_typed_options_are_accepted_and_kept_as_plain_data(
     make_model: Make, openrouter_emulator: OpenRouterEmulator
 ) -> None:
