@@ -18,11 +18,13 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
 from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]
+from llama_index.core.instrumentation.events.exception import ExceptionEvent
 from llama_index.core.instrumentation.events.llm import (
     LLMStructuredPredictEndEvent,
     LLMStructuredPredictInProgressEvent,
     LLMStructuredPredictStartEvent,
 )
+from llama_index.core.instrumentation.span import active_span_id
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
@@ -383,7 +385,11 @@ class OpenRouter(FunctionCallingLLM):
         from openrouter_core import transport
         from openrouter_core.client import get_client
 
-        return transport.complete(get_client(config), body, options=options)
+        try:
+            return transport.complete(get_client(config), body, options=options)
+        except Exception as exc:
+            _report_failure(exc)
+            raise
 
     async def _asend(
         self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]
@@ -392,7 +398,11 @@ class OpenRouter(FunctionCallingLLM):
         from openrouter_core import transport
         from openrouter_core.client import get_async_client
 
-        return await transport.acomplete(get_async_client(config), body, options=options)
+        try:
+            return await transport.acomplete(get_async_client(config), body, options=options)
+        except Exception as exc:
+            _report_failure(exc)
+            raise
 
     def _stream(
         self,
@@ -820,3 +830,13 @@ async def _afirst_calls_only(responses: ChatResponseAsyncGen) -> ChatResponseAsy
             yield utils.first_tool_call_only(response)
     finally:
         await responses.aclose()
+
+
+def _report_failure(exc: Exception) -> None:
+    """Emit an ``ExceptionEvent`` for a request that failed, in the call's span.
+
+    ``llm_chat_callback`` emits none for a plain call that raises (only streams get one), so
+    event handlers would never see the error, nor the usage OpenRouter billed for it
+    (``OpenRouterError.usage``), which the usage handler records as a failed call.
+    """
+    dispatcher.event(ExceptionEvent(exception=exc, span_id=active_span_id.get()))

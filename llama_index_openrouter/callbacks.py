@@ -2,7 +2,9 @@
 
 :class:`OpenRouterUsageEventHandler` listens to ``LLMChatEndEvent`` and
 ``LLMCompletionEndEvent`` on a dispatcher (the root one by default, which hears every LLM) and
-records each call's tokens and cost in a :class:`~openrouter_core.ledger.UsageLedger`.
+records each call's tokens and cost in a :class:`~openrouter_core.ledger.UsageLedger`; from an
+``ExceptionEvent`` whose error carries OpenRouter's billing (``OpenRouterError.usage``, a
+generation id or the partial text of a failed stream) it records a failed call.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
+from llama_index.core.instrumentation.events.exception import ExceptionEvent
 from llama_index.core.instrumentation.events.llm import (
     LLMChatEndEvent,
     LLMChatInProgressEvent,
@@ -58,6 +61,11 @@ def _as_mapping(value: Any) -> Mapping[str, Any]:
         if isinstance(dumped, Mapping):
             return dumped
     return {}
+
+
+def _incomplete(response: Any) -> bool:
+    """Whether a response is what was received of a stream the caller stopped early."""
+    return _as_mapping(getattr(response, "additional_kwargs", None)).get("incomplete") is True
 
 
 def usage_from_response(response: Any) -> tuple[OpenRouterUsage | None, dict[str, Any]]:
@@ -117,9 +125,11 @@ class OpenRouterUsageEventHandler(BaseEventHandler):
 
     Attach it to the root dispatcher (:func:`attach_usage_handler` or
     :func:`get_openrouter_usage_handler`) to hear every LLM in the process. Calls that report
-    no cost are counted in ``ledger.unknown_cost_requests``. Give it the ledger of a
-    ``track_usage()`` block to keep one account: a call both see is recorded once (matched by
-    generation id).
+    no cost are counted in ``ledger.unknown_cost_requests``; a stream the caller stopped early
+    is marked ``incomplete``; a call that failed after OpenRouter began generating (an error
+    mid-stream, or inside an HTTP 200) is recorded with the usage billed for it and marked
+    ``failed``. Give it the ledger of a ``track_usage()`` block to keep one account: a call both
+    see is recorded once (matched by generation id, or for a failure by its error).
 
     Example:
         .. code-block:: python
@@ -146,8 +156,49 @@ class OpenRouterUsageEventHandler(BaseEventHandler):
         """Class name."""
         return "OpenRouterUsageEventHandler"
 
+    def _end(self, span: str | None) -> tuple[str | None, bool]:
+        """Forget an ended call; return its requested model and whether it streamed."""
+        if span is None:
+            return None, False
+        with self._lock:
+            requested = self._requested.pop(span, None)
+            streamed = span in self._streamed
+            self._streamed.discard(span)
+        return requested, streamed
+
+    def _record_failure(self, span: str | None, error: BaseException) -> None:
+        """Record a failed call when OpenRouter may have billed it (as ``track_usage()`` does).
+
+        Only an error that got as far as OpenRouter generating is recorded: one carrying usage,
+        a generation id (an error inside an HTTP 200) or ``partial_text`` (a stream that failed
+        midway). A ledger shared with ``track_usage()``, which records the same failure, keeps
+        one record of it (matched by the error itself, or by generation id).
+        """
+        requested, streamed = self._end(span)
+        usage = getattr(error, "usage", None)
+        if not isinstance(usage, OpenRouterUsage):
+            usage = None
+        gen_id = nonempty_str(getattr(error, "generation_id", None))
+        partial = getattr(error, "partial_text", None)
+        if usage is None and gen_id is None and partial is None:
+            return
+        # call=error: dropped when track_usage() (or this handler, seeing the error again as
+        # it leaves an outer span) already recorded this very failure in the ledger.
+        self.ledger.add(
+            UsageRecord.from_usage(
+                usage,
+                requested_model=requested,
+                generation_id=gen_id,
+                streamed=streamed or partial is not None,
+                failed=True,
+                error_type=type(error).__name__,
+                source=SOURCE_LLAMAINDEX,
+            ),
+            call=error,
+        )
+
     def handle(self, event: BaseEvent, **kwargs: Any) -> None:
-        """Remember each call's requested model, and record it when it ends."""
+        """Remember each call's requested model, and record it when it ends or fails."""
         span = event.span_id
         if isinstance(event, (LLMChatStartEvent, LLMCompletionStartEvent)):
             if span is not None:
@@ -161,13 +212,7 @@ class OpenRouterUsageEventHandler(BaseEventHandler):
                 with self._lock:
                     self._streamed.add(span)
         elif isinstance(event, (LLMChatEndEvent, LLMCompletionEndEvent)):
-            requested: str | None = None
-            streamed = False
-            if span is not None:
-                with self._lock:
-                    requested = self._requested.pop(span, None)
-                    streamed = span in self._streamed
-                    self._streamed.discard(span)
+            requested, streamed = self._end(span)
             usage, facts = usage_from_response(event.response)
             self.ledger.add(
                 UsageRecord.from_usage(
@@ -177,9 +222,12 @@ class OpenRouterUsageEventHandler(BaseEventHandler):
                     provider=facts["provider"],
                     generation_id=facts["id"],
                     streamed=streamed,
+                    incomplete=_incomplete(event.response),
                     source=SOURCE_LLAMAINDEX,
                 )
             )
+        elif isinstance(event, ExceptionEvent):
+            self._record_failure(span, event.exception)
 
 
 def attach_usage_handler(

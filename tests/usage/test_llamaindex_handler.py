@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from llama_index.core.base.llms.types import (
     ChatMessage,
     ChatResponse,
@@ -26,6 +27,7 @@ from pydantic import Field
 from usage_helpers import HAIKU, MINI, chat_body
 
 from llama_index_openrouter import (
+    OpenRouter,
     OpenRouterUsageEventHandler,
     attach_usage_handler,
     detach_usage_handler,
@@ -34,7 +36,8 @@ from llama_index_openrouter import (
 from openrouter_core import UsageLedger, track_usage, transport
 from openrouter_core.client import ClientConfig, get_client
 from openrouter_core.content import response_metadata
-from openrouter_core.testing import OpenRouterEmulator
+from openrouter_core.errors import OpenRouterError
+from openrouter_core.testing import OpenRouterEmulator, replies
 
 SERVED = "anthropic/claude-4.5-haiku-20251001"
 # A dispatcher below the root, as LlamaIndex modules use; events propagate to the root.
@@ -262,3 +265,111 @@ def test_track_usage_and_the_handler_share_one_ledger(
     assert shared.requests == 2
     assert {r.source for r in shared.records} == {"openrouter"}
     assert shared.total_cost == openrouter_emulator.total_cost
+
+
+# ----------------------------------------------------------- failed calls billed anyway
+
+
+def _openrouter(emu: OpenRouterEmulator) -> OpenRouter:
+    return OpenRouter(model=HAIKU, api_key="test-key", api_base=emu.base_url, max_retries=0)
+
+
+def _fail_twice(emu: OpenRouterEmulator, llm: OpenRouter) -> None:
+    """A stream that fails midway and an HTTP 200 with an error body, both billed."""
+    emu.enqueue(replies.midstream_error(2, 502, "Upstream died", content="abcdefghij", usage={}))
+    emu.enqueue(replies.error_in_200("Provider returned error", 502, usage={}))
+    with pytest.raises(OpenRouterError):
+        list(llm.stream_chat([ChatMessage(role="user", content="Stream, then fail")]))
+    with pytest.raises(OpenRouterError):
+        llm.chat([ChatMessage(role="user", content="Fail in a 200")])
+
+
+def _assert_failed_records(records: list[Any], emu: OpenRouterEmulator) -> None:
+    charges = emu.charges
+    assert len(charges) == 2
+    assert records[0].generation_id == charges[0].generation_id
+    # An error body in a 200 has no id (the X-Generation-Id header is not read for it).
+    assert records[1].generation_id in (None, charges[1].generation_id)
+    assert [r.cost for r in records] == [c.cost for c in charges]
+    assert [(r.input_tokens, r.output_tokens) for r in records] == [
+        (c.prompt_tokens, c.completion_tokens) for c in charges
+    ]
+    assert all(r.failed for r in records)
+    assert [r.streamed for r in records] == [True, False]
+
+
+def test_billed_usage_of_failed_calls_is_recorded_as_failed(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    llm = _openrouter(openrouter_emulator)
+    with get_openrouter_usage_handler() as handler:
+        _fail_twice(openrouter_emulator, llm)
+
+    records = handler.ledger.records
+    _assert_failed_records(records, openrouter_emulator)
+    assert {r.source for r in records} == {"llamaindex"}
+    assert {r.requested_model for r in records} == {HAIKU}
+    assert all(r.error_type for r in records)
+    assert handler.ledger.failed_requests == 2
+    assert handler.ledger.total_cost == openrouter_emulator.total_cost > 0
+
+
+async def test_a_failed_async_call_is_recorded_once(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    llm = _openrouter(openrouter_emulator)
+    openrouter_emulator.enqueue(replies.error_in_200("Provider returned error", 502, usage={}))
+    openrouter_emulator.enqueue(
+        replies.midstream_error(1, 502, "Upstream died", content="abcdef", usage={})
+    )
+    with get_openrouter_usage_handler() as handler:
+        with pytest.raises(OpenRouterError):
+            await llm.achat([ChatMessage(role="user", content="Fail in a 200")])
+        with pytest.raises(OpenRouterError):
+            async for _ in await llm.astream_chat([ChatMessage(role="user", content="Fail")]):
+                pass
+
+    assert handler.ledger.failed_requests == handler.ledger.requests == 2
+    assert handler.ledger.total_cost == openrouter_emulator.total_cost > 0
+
+
+def test_an_error_before_any_generation_is_not_recorded(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    llm = _openrouter(openrouter_emulator)
+    openrouter_emulator.enqueue(replies.error(402, "Insufficient credits"))
+    with get_openrouter_usage_handler() as handler, pytest.raises(OpenRouterError):
+        llm.chat([ChatMessage(role="user", content="No credits")])
+
+    assert handler.ledger.records == []
+    assert openrouter_emulator.charges == []
+
+
+def test_a_failed_call_seen_by_track_usage_and_the_handler_counts_once(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    llm = _openrouter(openrouter_emulator)
+    shared = UsageLedger()
+    with track_usage(ledger=shared), get_openrouter_usage_handler(shared):
+        _fail_twice(openrouter_emulator, llm)
+
+    _assert_failed_records(shared.records, openrouter_emulator)
+    assert shared.requests == shared.failed_requests == 2
+    assert shared.total_cost == openrouter_emulator.total_cost
+
+
+def test_a_stream_stopped_early_is_recorded_as_incomplete(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    llm = _openrouter(openrouter_emulator)
+    openrouter_emulator.enqueue(replies.text("One two three four five six.", chunk_chars=4))
+    with get_openrouter_usage_handler() as handler:
+        stream = llm.stream_chat([ChatMessage(role="user", content="Count")])
+        next(stream)
+        stream.close()
+        list(llm.stream_chat([ChatMessage(role="user", content="Count again")]))
+
+    stopped, finished = handler.ledger.records
+    assert (stopped.incomplete, stopped.streamed, stopped.failed) == (True, True, False)
+    assert (finished.incomplete, finished.streamed) == (False, True)
+    assert handler.ledger.incomplete_requests == 1
