@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -72,6 +73,7 @@ __all__ = [
     "convert_messages",
     "count_tokens",
     "estimate_text_tokens",
+    "estimate_token_ids",
     "format_block",
     "format_content",
     "format_tool_choice",
@@ -81,6 +83,7 @@ __all__ = [
     "plain_option",
     "structured_output",
     "text_token_counter",
+    "text_token_ids",
     "usage_metadata",
 ]
 
@@ -767,6 +770,23 @@ def text_token_counter() -> Callable[[str], int]:
     if encoding is None:
         return estimate_text_tokens
     return lambda text: len(encoding.encode(text, disallowed_special=()))
+
+
+def text_token_ids() -> Callable[[str], list[int]]:
+    """Token ids with tiktoken's ``o200k_base`` when cached, else :func:`estimate_token_ids`."""
+    encoding = _tiktoken_encoding()
+    if encoding is None:
+        return estimate_token_ids
+    return lambda text: list(encoding.encode(text, disallowed_special=()))
+
+
+def estimate_token_ids(text: str) -> list[int]:
+    """Stand-in token ids, one per 4 characters (so ``len`` is :func:`estimate_text_tokens`).
+
+    They are not any tokenizer's ids: each is the CRC-32 of its 4-character piece, so the
+    same text always gives the same ids.
+    """
+    return [zlib.crc32(text[i : i + 4].encode()) for i in range(0, len(text), 4)]
 
 
 _TOKENS_PER_MESSAGE = 3

@@ -675,8 +675,22 @@ class ChatOpenRouter(BaseChatModel):
             [fallback], exception_key="parsing_error"
         )
 
+    def get_token_ids(self, text: str) -> list[int]:
+        """Token ids of ``text``, without ``transformers`` and without any download.
+
+        ``custom_get_token_ids`` when set; else tiktoken's ``o200k_base`` ids when tiktoken is
+        installed and that encoding is already cached locally; else stand-in ids, one per 4
+        characters (the estimate :meth:`get_num_tokens_from_messages` uses for text), which
+        are not real token ids. Never raises ``ImportError``.
+        """
+        if self.custom_get_token_ids is not None:
+            return self.custom_get_token_ids(text)
+        return _convert.text_token_ids()(text)
+
     def get_num_tokens(self, text: str) -> int:
-        """Tokens in ``text``: tiktoken's ``o200k_base`` when cached locally, else an estimate."""
+        """Tokens in ``text``: ``len(get_token_ids(text))``, counted the same way."""
+        if self.custom_get_token_ids is not None:
+            return len(self.custom_get_token_ids(text))
         return _convert.text_token_counter()(text)
 
     def get_num_tokens_from_messages(

@@ -519,3 +519,39 @@ def test_token_count_uses_a_cached_tiktoken_encoding(monkeypatch: pytest.MonkeyP
     tools = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
     with_tools = llm.get_num_tokens_from_messages([HumanMessage("one two")], tools=tools)
     assert with_tools > llm.get_num_tokens_from_messages([HumanMessage("one two")])
+
+
+def test_token_ids_without_transformers_or_tiktoken(
+    no_cached_encoding: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "transformers", None)  # import transformers fails
+    monkeypatch.setitem(sys.modules, "tiktoken", None)
+    llm = ChatOpenRouter(model=MODEL)
+    ids = llm.get_token_ids("hello world, again")
+    assert len(ids) == 5 == llm.get_num_tokens("hello world, again")  # one per 4 characters
+    assert all(isinstance(i, int) for i in ids)
+    assert llm.get_token_ids("hello world, again") == ids
+    messages = [HumanMessage("a" * 40)]
+    assert llm.get_num_tokens_from_messages(messages) == 3 + 3 + 1 + len(
+        llm.get_token_ids("a" * 40)
+    )
+    assert llm.get_token_ids("") == []
+
+
+def test_token_ids_from_a_cached_tiktoken_encoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "transformers", None)
+
+    class Encoding:
+        def encode(self, text: str, disallowed_special: Any = ()) -> list[int]:
+            return [len(word) for word in text.split()]
+
+    monkeypatch.setattr(_convert, "_tiktoken_encoding", Encoding)
+    llm = ChatOpenRouter(model=MODEL)
+    assert llm.get_token_ids("one three") == [3, 5]
+    assert llm.get_num_tokens("one three") == 2
+
+
+def test_custom_get_token_ids_wins() -> None:
+    llm = ChatOpenRouter(model=MODEL, custom_get_token_ids=lambda text: [1] * len(text))
+    assert llm.get_token_ids("abc") == [1, 1, 1]
+    assert llm.get_num_tokens("abc") == 3
