@@ -10,7 +10,7 @@ This module imports neither the ``openai`` SDK nor the transport at import time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from openrouter_core.options import ProviderPreferences
@@ -159,6 +159,21 @@ def parse_embeddings(
     return [v for v in vectors if v is not None]
 
 
+def _collect(
+    vectors: list[list[float]], batch: Sequence[str], model: str
+) -> Callable[[dict[str, Any]], None]:
+    """A transport ``check`` that parses one batch's vectors into ``vectors``.
+
+    The response is validated before the call is reported, so a 200 without valid vectors is
+    recorded as a failed call (its usage was billed) rather than as a success.
+    """
+
+    def check(data: dict[str, Any]) -> None:
+        vectors.extend(parse_embeddings(data, len(batch), model=model))
+
+    return check
+
+
 def embed_texts(
     client: openai.OpenAI,
     model: str,
@@ -185,8 +200,7 @@ def embed_texts(
     ]
     vectors: list[list[float]] = []
     for batch, body in zip(batches, bodies, strict=True):
-        data = post_json(client, _ENDPOINT, body, options=options)
-        vectors.extend(parse_embeddings(data, len(batch), model=model))
+        post_json(client, _ENDPOINT, body, options=options, check=_collect(vectors, batch, model))
     return vectors
 
 
@@ -211,6 +225,6 @@ async def aembed_texts(
     ]
     vectors: list[list[float]] = []
     for batch, body in zip(batches, bodies, strict=True):
-        data = await apost_json(client, _ENDPOINT, body, options=options)
-        vectors.extend(parse_embeddings(data, len(batch), model=model))
+        check = _collect(vectors, batch, model)
+        await apost_json(client, _ENDPOINT, body, options=options, check=check)
     return vectors

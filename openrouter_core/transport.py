@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 import openai
@@ -197,6 +197,7 @@ def post_json(
     *,
     options: RequestOptions | None = None,
     observe: bool = True,
+    check: Callable[[dict[str, Any]], object] | None = None,
 ) -> dict[str, Any]:
     """POST a JSON body and return the checked JSON response.
 
@@ -206,6 +207,9 @@ def post_json(
         body: The request body, sent as is.
         options: Per-request timeout, retries and headers.
         observe: Whether observers hear about this call (they do for billable calls).
+        check: Validates the response body before the call is reported; an
+            :class:`OpenRouterError` it raises (with the billed ``usage``) makes the call
+            failed, for the observers too (an embeddings response with missing vectors).
 
     Returns:
         The response body.
@@ -228,6 +232,8 @@ def post_json(
         data = raise_for_error_body(
             _parse_body(raw, call.model), model=call.model, require_choices=endpoint == _CHAT
         )
+        if check is not None:
+            check(data)
     except OpenRouterError as exc:
         if observe:
             _after(call, CallOutcome(usage=exc.usage, error=exc))
@@ -250,8 +256,9 @@ async def apost_json(
     *,
     options: RequestOptions | None = None,
     observe: bool = True,
+    check: Callable[[dict[str, Any]], object] | None = None,
 ) -> dict[str, Any]:
-    """Asynchronous :func:`post_json`."""
+    """Asynchronous :func:`post_json` (``check`` is a plain function)."""
     call = _info(client, endpoint, body, stream=False)
     if observe:
         _before(call)
@@ -266,6 +273,8 @@ async def apost_json(
         data = raise_for_error_body(
             _parse_body(raw, call.model), model=call.model, require_choices=endpoint == _CHAT
         )
+        if check is not None:
+            check(data)
     except OpenRouterError as exc:
         if observe:
             _after(call, CallOutcome(usage=exc.usage, error=exc))

@@ -421,3 +421,87 @@ def test_a_call_belongs_to_the_block_it_was_sent_in(
     (record,) = usage.records
     assert record.requested_model == HAIKU
     assert record.cost == openrouter_emulator.charges[1].cost
+
+
+EMBEDDING_MODEL = "openai/text-embedding-3-small"
+EMBED_TEXTS = ["alpha river", "beta mountain", "gamma forest", "delta desert", "epsilon sea"]
+
+
+def _embedders(emu: OpenRouterEmulator) -> list[object]:
+    from langchain_openrouter import OpenRouterEmbeddings
+    from llama_index_openrouter import OpenRouterEmbedding
+
+    common = {"model": EMBEDDING_MODEL, "api_key": "test-key", "base_url": emu.base_url}
+    return [
+        OpenRouterEmbeddings(**common, batch_size=2, max_retries=0),
+        OpenRouterEmbedding(**common, embed_batch_size=2, max_retries=0),
+    ]
+
+
+def test_both_embedding_classes_are_accounted_per_batch(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    langchain, llama = _embedders(openrouter_emulator)
+    with track_usage() as usage:
+        vectors = langchain.embed_documents(EMBED_TEXTS)  # type: ignore[attr-defined]
+        langchain.embed_query("a query")  # type: ignore[attr-defined]
+        batch = llama.get_text_embedding_batch(EMBED_TEXTS)  # type: ignore[attr-defined]
+        llama.get_query_embedding("a query")  # type: ignore[attr-defined]
+    assert len(vectors) == len(batch) == 5
+    charges = openrouter_emulator.charges
+    assert usage.requests == len(charges) == 3 + 1 + 3 + 1  # batches of two, plus the queries
+    assert usage.total_cost == sum((c.cost for c in charges), Decimal(0))
+    assert usage.total_cost > 0
+    assert usage.input_tokens == sum(c.prompt_tokens for c in charges)
+    assert usage.output_tokens == 0
+    assert usage.unknown_cost_requests == 0
+    assert usage.failed_requests == 0
+    assert [r.cost for r in usage.records] == [c.cost for c in charges]
+    assert {r.endpoint for r in usage.records} == {"/embeddings"}
+    assert not usage.fallbacks()
+
+
+async def test_both_embedding_classes_are_accounted_per_batch_async(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    langchain, llama = _embedders(openrouter_emulator)
+    async with track_usage() as usage:
+        await langchain.aembed_documents(EMBED_TEXTS)  # type: ignore[attr-defined]
+        await llama.aget_text_embedding_batch(EMBED_TEXTS)  # type: ignore[attr-defined]
+    charges = openrouter_emulator.charges
+    assert usage.requests == len(charges) == 6
+    assert usage.total_cost == sum((c.cost for c in charges), Decimal(0))
+    assert usage.input_tokens == sum(c.prompt_tokens for c in charges)
+    await aclose_clients()
+
+
+@pytest.mark.parametrize("framework", ["langchain", "llamaindex"])
+def test_an_embeddings_200_without_valid_vectors_is_recorded_as_failed(
+    openrouter_emulator: OpenRouterEmulator, framework: str
+) -> None:
+    from langchain_openrouter import OpenRouterEmbeddings
+    from llama_index_openrouter import OpenRouterEmbedding
+
+    # base64 vectors are strings where numbers are expected: the 200 fails validation.
+    common = {
+        "model": EMBEDDING_MODEL,
+        "api_key": "test-key",
+        "base_url": openrouter_emulator.base_url,
+    }
+    extra = {"encoding_format": "base64"}
+    with track_usage() as usage, pytest.raises(ProviderError, match="invalid vector"):
+        if framework == "langchain":
+            OpenRouterEmbeddings(**common, model_kwargs=extra, max_retries=0).embed_documents(
+                EMBED_TEXTS[:2]
+            )
+        else:
+            OpenRouterEmbedding(
+                **common, additional_kwargs=extra, max_retries=0
+            ).get_text_embedding(EMBED_TEXTS[0])
+    (record,) = usage.records
+    (charge,) = openrouter_emulator.charges
+    assert record.failed
+    assert record.error_type == "ProviderError"
+    assert record.cost == charge.cost
+    assert usage.total_cost == charge.cost
+    assert usage.failed_requests == 1
