@@ -407,3 +407,19 @@ def test_a_request_that_cannot_be_built_still_fails_at_call_time(
     assert callbacks.starts == 1
     assert "exception" in callbacks.ends[0]
     assert openrouter_emulator.requests == []
+
+
+def test_a_stream_abandoned_without_close_ends_the_call_when_collected(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator, events: Any
+) -> None:
+    openrouter_emulator.enqueue(replies.text("One two three four five six.", chunk_chars=4))
+
+    stream = llm.stream_chat(MESSAGES)
+    first = next(stream)
+    del stream
+    gc.collect()
+
+    assert _counts(events, CHAT) == (1, 1, 1)
+    [end] = events.of(LLMChatEndEvent)
+    assert end.response.message.content == first.delta
+    assert end.response.additional_kwargs["incomplete"] is True

@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from llama_index.core.base.llms.types import ToolCallBlock
+from llama_index.core.base.llms.types import (
+    ImageBlock,
+    TextBlock,
+    ThinkingBlock,
+    ToolCallBlock,
+)
 from llama_index.core.instrumentation.events.llm import LLMChatEndEvent
 from llama_index.core.llms import ChatMessage, ChatResponse
 from llama_index.core.tools import FunctionTool
@@ -87,19 +92,82 @@ def test_only_the_first_call_is_kept_unless_parallel_calls_are_allowed(
     assert len(response.message.additional_kwargs["tool_calls"]) == 1
 
 
-def test_the_chat_history_is_not_modified(
-    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator
-) -> None:
-    history = [ChatMessage(role="system", content="You are a calculator.")]
-
-    llm.chat_with_tools(TOOLS, user_msg="Add 1 and 2", chat_history=history)
-    list(llm.stream_chat_with_tools(TOOLS, user_msg="Add 3 and 4", chat_history=history))
-
-    assert len(history) == 1
-    assert [m["role"] for m in openrouter_emulator.chat_requests[-1]["messages"]] == [
-        "system",
-        "user",
+def _history() -> list[ChatMessage]:
+    """A conversation with every kind of block a tool turn carries."""
+    return [
+        ChatMessage(role="system", content="You are a calculator."),
+        ChatMessage(
+            role="user",
+            blocks=[
+                TextBlock(text="What does this say, and add 1 and 2"),
+                ImageBlock(url="https://example.com/sum.png"),
+            ],
+        ),
+        ChatMessage(
+            role="assistant",
+            blocks=[
+                ThinkingBlock(content="I should call add."),
+                TextBlock(text="Adding."),
+                ToolCallBlock(tool_call_id="call_1", tool_name="add", tool_kwargs={"a": 1, "b": 2}),
+            ],
+            additional_kwargs={"reasoning_details": [{"type": "reasoning.text", "text": "add"}]},
+        ),
+        ChatMessage(role="tool", content="3", additional_kwargs={"tool_call_id": "call_1"}),
     ]
+
+
+def _dump(messages: list[ChatMessage]) -> list[dict[str, Any]]:
+    return [m.model_dump() for m in messages]
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+async def test_the_chat_history_and_user_message_are_never_modified(
+    llm: OpenRouter, openrouter_emulator: OpenRouterEmulator, parallel: bool
+) -> None:
+    history = _history()
+    messages = list(history)
+    snapshot = _dump(history)
+    user = ChatMessage(role="user", content="And 4 times 5?")
+    user_snapshot = user.model_dump()
+    options: dict[str, Any] = {"chat_history": history, "allow_parallel_tool_calls": parallel}
+
+    def unchanged() -> None:
+        assert history == messages  # the same list, the same message objects, in order
+        assert all(a is b for a, b in zip(history, messages, strict=True))
+        assert _dump(history) == snapshot
+        assert user.model_dump() == user_snapshot
+
+    calls = [
+        lambda: llm.chat_with_tools(TOOLS, user_msg=user, **options),
+        lambda: list(llm.stream_chat_with_tools(TOOLS, user_msg=user, **options)),
+        lambda: llm.predict_and_call(TOOLS, user_msg=user, **options),
+    ]
+    for call in calls:
+        openrouter_emulator.enqueue(replies.tool_calls(TWO_CALLS, chunk_chars=3))
+        call()
+        unchanged()
+
+    openrouter_emulator.enqueue(replies.tool_calls(TWO_CALLS))
+    await llm.achat_with_tools(TOOLS, user_msg=user, **options)
+    unchanged()
+    openrouter_emulator.enqueue(replies.tool_calls(TWO_CALLS, chunk_chars=3))
+    async for _ in await llm.astream_chat_with_tools(TOOLS, user_msg=user, **options):
+        pass
+    unchanged()
+    openrouter_emulator.enqueue(replies.tool_calls(TWO_CALLS))
+    await llm.apredict_and_call(TOOLS, user_msg=user, **options)
+    unchanged()
+
+    sent = openrouter_emulator.chat_requests
+    assert len(sent) == 6
+    for body in sent:
+        assert [m["role"] for m in body["messages"]] == [
+            "system",
+            "user",
+            "assistant",
+            "tool",
+            "user",
+        ]
 
 
 @pytest.mark.parametrize("same_chunk", [True, False])
