@@ -427,6 +427,11 @@ class ModelCatalog:
         return self._base_url
 
     @property
+    def ttl(self) -> float:
+        """Seconds a fetched catalog stays fresh in memory (default one hour)."""
+        return self._ttl
+
+    @property
     def cache_path(self) -> Path | None:
         """The on-disk copy's path (``None`` when the disk cache is off)."""
         if not self._disk_cache:

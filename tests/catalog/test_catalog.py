@@ -103,6 +103,20 @@ def test_memory_cache_lasts_ttl(emu, make_catalog, clock: Clock) -> None:
     assert len(models_requests(emu)) == 2
 
 
+def test_the_default_ttl_is_one_hour(emu, make_catalog, clock: Clock) -> None:
+    catalog = make_catalog(emu)  # no ttl given
+    assert catalog.ttl == 3600
+    catalog.load()
+    clock.advance(3599)
+    catalog.get("acme/small")
+    assert catalog.is_fresh
+    assert len(models_requests(emu)) == 1
+    clock.advance(2)
+    assert not catalog.is_fresh
+    catalog.get("acme/small")
+    assert len(models_requests(emu)) == 2
+
+
 def test_refresh_fetches_even_when_fresh(catalog, emu) -> None:
     catalog.load()
     catalog.refresh()
