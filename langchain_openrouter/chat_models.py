@@ -456,10 +456,9 @@ class ChatOpenRouter(BaseChatModel):
         *,
         async_api: bool,
     ) -> bool:
-        """Whether an invoke streams: ``streaming=True``, ``stream=True`` or a streaming handler."""
-        return self.streaming or super()._should_stream(
-            async_api=async_api, run_manager=run_manager, **kwargs
-        )
+        """Whether an invoke streams (``streaming=True``, ``stream=True``, a streaming handler),
+        as LangChain decides it (``disable_streaming`` wins)."""
+        return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
 
     def _generate(
         self,

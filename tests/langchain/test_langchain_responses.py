@@ -331,6 +331,15 @@ def test_streaming_true_makes_invoke_stream(
     assert streamed.response_metadata == plain.response_metadata
 
 
+def test_disable_streaming_wins_over_streaming_true(
+    make_model: Make, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    make_model(streaming=True, disable_streaming=True).invoke("Hello")
+    assert openrouter_emulator.last_request.body.get("stream") is None
+    make_model(streaming=True).invoke("Hello", stream=False)
+    assert openrouter_emulator.last_request.body.get("stream") is None
+
+
 def test_streamed_tokens_reach_callbacks(make_model: Make) -> None:
     from langchain_core.callbacks import BaseCallbackHandler
 
