@@ -456,8 +456,10 @@ class ChatOpenRouter(BaseChatModel):
         *,
         async_api: bool,
     ) -> bool:
-        """Whether an invoke streams (``streaming=True``, ``stream=True``, a streaming handler),
-        as LangChain decides it (``disable_streaming`` wins)."""
+        """Whether an invoke streams, as LangChain decides it (``disable_streaming`` wins).
+
+        It does for ``streaming=True``, ``stream=True`` or an attached streaming handler.
+        """
         return super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs)
 
     def _generate(
