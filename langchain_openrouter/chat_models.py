@@ -136,6 +136,11 @@ class ChatOpenRouter(BaseChatModel):
     ``reasoning``, ``plugins``...) are merged over the instance's options, ``model=`` overrides
     the model, and anything else is sent in the request body (``llm.invoke(..., reasoning={...})``
     or ``llm.bind(provider={...})``).
+
+    Tool-call arguments are parsed strictly: ``invoke`` reports malformed or truncated JSON in
+    ``invalid_tool_calls`` (raw text and error), whether or not it streams under the hood. In
+    ``.stream()``, calls travel as ``tool_call_chunks``; adding chunks up is LangChain's, and its
+    partial-JSON parser completes a truncated call (``'{"city": "Par'`` shows as a valid call).
     """
 
     model_config = ConfigDict(populate_by_name=True)
