@@ -81,6 +81,9 @@ def resolve_base_url(value: str | None, env: Iterable[str] = (BASE_URL_ENV,)) ->
     return (value or DEFAULT_BASE_URL).rstrip("/")
 
 
+_TITLE_HEADERS = ("x-title", "x-openrouter-title")
+
+
 def build_headers(
     *,
     app_url: str | None = None,
@@ -92,7 +95,7 @@ def build_headers(
     ``app_url`` becomes ``HTTP-Referer``; ``app_title`` becomes both ``X-Title`` and
     ``X-OpenRouter-Title`` (the current name; the old one is still accepted). A header the user
     sets in ``default_headers`` under any capitalisation replaces the built-in one, so nothing
-    is sent twice.
+    is sent twice; a title the user sets under either name is sent under both.
     """
     merged: dict[str, tuple[str, str]] = {}
     if app_url:
@@ -100,8 +103,15 @@ def build_headers(
     if app_title:
         merged["x-title"] = ("X-Title", app_title)
         merged["x-openrouter-title"] = ("X-OpenRouter-Title", app_title)
-    for name, value in (default_headers or {}).items():
-        merged[name.lower()] = (name, value)
+    user = {name.lower(): (name, value) for name, value in (default_headers or {}).items()}
+    titles = [key for key in _TITLE_HEADERS if key in user]
+    if app_title and len(titles) == 1:
+        # The user renamed the app under one of the two names: the built-in title must not
+        # go on under the other one, contradicting it.
+        (kept,) = titles
+        other = next(key for key in _TITLE_HEADERS if key != kept)
+        merged[other] = (merged[other][0], user[kept][1])
+    merged.update(user)
     return dict(merged.values())
 
 

@@ -69,6 +69,15 @@ def test_attribution_headers_merge_case_insensitively_user_wins() -> None:
     assert build_headers() == {}
 
 
+def test_a_user_title_under_either_name_renames_the_app_under_both() -> None:
+    for name in ("x-title", "X-OpenRouter-Title"):
+        merged = build_headers(app_title="App", default_headers={name: "Mine"})
+        assert {k.lower(): v for k, v in merged.items()} == {
+            "x-title": "Mine",
+            "x-openrouter-title": "Mine",
+        }
+
+
 def _config(**overrides: object) -> ClientConfig:
     kwargs: dict = {
         "api_key": "k",
