@@ -1423,9 +1423,10 @@ def test_variants(emu: OpenRouterEmulator) -> None:
     assert free["model"] == f"{LLAMA}:free"
     assert free["usage"]["cost"] == 0
     assert emu.charges[-1].cost == 0
-    free_gpt = chat(emu, {"model": f"{MINI}:free", "messages": user("x")}).json()
-    assert free_gpt["model"] == f"{MINI_SERVED}:free"
-    assert free_gpt["usage"]["cost"] == 0
+    # No free variant of MINI is listed: like OpenRouter, the emulator does not make one up.
+    unlisted = chat(emu, {"model": f"{MINI}:free", "messages": user("x")})
+    assert unlisted.status == 400
+    assert unlisted.json()["error"]["message"] == f"{MINI}:free is not a valid model ID"
     for suffix in (":nitro", ":online", ":floor"):
         body = chat(emu, {"model": MINI + suffix, "messages": user("x")}).json()
         assert body["model"] == MINI_SERVED
@@ -1492,7 +1493,9 @@ def test_catalog_and_price_helpers(emu: OpenRouterEmulator) -> None:
     prices = emu.price(HAIKU)
     assert prices["prompt"] == Decimal("0.000001")
     assert prices["input_cache_write"] == Decimal("0.00000125")
-    assert emu.price(f"{MINI}:free")["prompt"] == 0
+    assert emu.price(f"{LLAMA}:free")["prompt"] == 0
+    with pytest.raises(KeyError):
+        emu.price(f"{MINI}:free")  # not listed
     assert emu.price(f"{MINI}:nitro") == emu.price(MINI)
     with pytest.raises(KeyError):
         emu.price("nope/missing")

@@ -590,8 +590,10 @@ def _lookup(catalog: Mapping[str, Mapping[str, Any]], model_id: str) -> tuple[st
     if model_id in catalog:
         return model_id, model_id.endswith(":free")
     base, suffix = _strip_variant(model_id)
-    if suffix is not None and base in catalog:
-        return base, suffix == ":free"
+    # ":free" is a model of its own, served only where the catalog lists it (OpenRouter answers
+    # an unlisted one with 400 "<id> is not a valid model ID"); other variants apply to any model.
+    if suffix is not None and suffix != ":free" and base in catalog:
+        return base, False
     for key, entry in catalog.items():
         if entry.get("canonical_slug") == model_id and not key.endswith(":free"):
             return key, False
@@ -610,9 +612,9 @@ def resolve_route(
 
     Rules: the primary ``model`` then each ``models`` fallback is tried in order; unknown ids and
     models lacking tool support (when ``tools`` are sent) are skipped. ``openrouter/auto`` resolves
-    to ``auto_model``. Variant suffixes (``:free``, ``:nitro``, ``:online``...) resolve to the base
-    model; ``:free`` is priced at zero. ``provider.order`` / ``only`` / ``ignore`` /
-    ``allow_fallbacks`` pick among the model's providers.
+    to ``auto_model``. Variant suffixes (``:nitro``, ``:online``...) resolve to the base model; a
+    ``:free`` id is served, at zero, only when the catalog lists it. ``provider.order`` /
+    ``only`` / ``ignore`` / ``allow_fallbacks`` pick among the model's providers.
 
     Args:
         body: The parsed request body.

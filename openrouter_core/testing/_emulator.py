@@ -469,7 +469,7 @@ class OpenRouterEmulator:
 
         Args:
             model_id: A catalog id (variant suffixes like ``:nitro`` resolve to the base model;
-                ``:free`` variants without their own entry are all zero).
+                a ``:free`` id must be listed, as in the catalog).
 
         Returns:
             Pricing key -> ``Decimal``.
@@ -480,9 +480,8 @@ class OpenRouterEmulator:
         if model_id in self._by_id:
             return model_prices(self._by_id[model_id])
         base, _, suffix = model_id.partition(":")
-        if base in self._by_id:
-            prices = model_prices(self._by_id[base])
-            return dict.fromkeys(prices, Decimal(0)) if suffix == "free" else prices
+        if base in self._by_id and suffix != "free":
+            return model_prices(self._by_id[base])
         raise KeyError(model_id)
 
     def generation(self, generation_id: str) -> dict[str, Any] | None:
