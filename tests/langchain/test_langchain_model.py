@@ -443,7 +443,7 @@ def test_attribution_and_user_headers_are_sent(
     request = openrouter_emulator.last_request
     assert request.header("HTTP-Referer") == "https://example.org"
     assert request.header("X-Title") == "Mine"  # the user's header wins, sent once
-    assert request.header("X-OpenRouter-Title") == "Demo"
+    assert request.header("X-OpenRouter-Title") == "Mine"  # and under the current name too
     assert request.header("X-OpenRouter-Categories") == "cli-agent,programming-app"
     assert request.header("X-Extra") == "1"
     assert request.header("Authorization") == "Bearer test-key"
