@@ -3,7 +3,8 @@
 Blocks in one ``##`` section share a namespace and run top to bottom. The environment is set
 up as a user's would be (``OPENROUTER_API_KEY`` and ``OPENROUTER_BASE_URL``), pointing at a
 local emulator, so examples stay free of test scaffolding. A block directly preceded by an
-HTML comment starting with ``<!-- not-run`` is skipped; the comment says why. Each
+HTML comment starting with ``<!-- not-run`` is skipped; the comment says why. A block preceded
+by ``<!-- pytest`` is a test file: it is written out and run by pytest in a subprocess. Each
 ``$ python -m openrouter_core ...`` line of a ``console`` block is run against the emulator and
 its output compared with the lines shown under it.
 """
@@ -22,7 +23,8 @@ import pytest
 from openrouter_core.testing import OpenRouterEmulator
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-_BLOCK = re.compile(r"(<!--\s*not-run[^>]*-->\s*)?```python\n(.*?)```", re.DOTALL)
+_BLOCK = re.compile(r"(<!--\s*(?:not-run|pytest)[^>]*-->\s*)?```python\n(.*?)```", re.DOTALL)
+_PYTEST_BLOCK = re.compile(r"<!--\s*pytest[^>]*-->\s*```python\n(.*?)```", re.DOTALL)
 
 
 def _sections() -> list[tuple[str, list[str]]]:
@@ -48,6 +50,26 @@ def test_readme_section_runs(
         for index, code in enumerate(blocks):
             compiled = compile(code, f"README.md[{title}#{index}]", "exec")
             exec(compiled, namespace)  # noqa: S102 - the README is ours; running it is the test
+
+
+def test_readme_pytest_examples_pass(tmp_path: Path) -> None:
+    examples = _PYTEST_BLOCK.findall(README.read_text(encoding="utf-8"))
+    assert examples, "the README shows how to test with the openrouter_emulator fixture"
+    for index, code in enumerate(examples):
+        (tmp_path / f"test_readme_example_{index}.py").write_text(code, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENROUTER_")}
+    # A user's project: no configuration of ours, the fixture from the installed package.
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert f"{len(examples)} passed" in proc.stdout
 
 
 _CONSOLE = re.compile(r"```console\n(.*?)```", re.DOTALL)
