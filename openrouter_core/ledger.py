@@ -954,18 +954,22 @@ def _text_chars(value: Any) -> tuple[int, int]:
     return len(str(value)), 0
 
 
+def _is_token_ids(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(x, int) and not isinstance(x, bool) for x in value
+    )
+
+
 def _input_tokens(value: Any) -> tuple[int, int, int]:
     """(characters of text, media parts, token ids) of an ``/embeddings`` body's ``input``."""
     if isinstance(value, str):
         return len(value), 0, 0
     if isinstance(value, (list, tuple)):
-        if value and all(isinstance(x, int) and not isinstance(x, bool) for x in value):
+        if value and _is_token_ids(value):
             return 0, 0, len(value)  # one text given as token ids
         chars = media = ids = 0
         for item in value:
-            if isinstance(item, (list, tuple)) and all(
-                isinstance(x, int) and not isinstance(x, bool) for x in item
-            ):
+            if _is_token_ids(item):
                 ids += len(item)
             elif isinstance(item, Mapping) and "content" in item:  # multimodal input item
                 c, m = _text_chars(item.get("content"))

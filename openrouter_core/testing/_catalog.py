@@ -500,7 +500,8 @@ class Route:
         served: The model name reported in responses (the canonical slug).
         provider: The provider display name reported in responses.
         model: The catalog entry (``{}`` for lenient routes of unknown models).
-        prices: Prices used for cost (all zero for ``:free`` variants and unknown models).
+        prices: Prices used for cost (the catalog entry's: zero for a listed ``:free`` model;
+            zero for unknown models served leniently).
         router: ``"openrouter/auto"`` when the auto router chose the model, else ``None``.
     """
 
@@ -585,18 +586,18 @@ def _pick_provider(providers: Sequence[str], prefs: Mapping[str, Any]) -> str | 
     return candidates[0] if candidates else None
 
 
-def _lookup(catalog: Mapping[str, Mapping[str, Any]], model_id: str) -> tuple[str, bool] | None:
-    """Return (catalog id, free) for a requested id, resolving variant suffixes."""
+def _lookup(catalog: Mapping[str, Mapping[str, Any]], model_id: str) -> str | None:
+    """Return the catalog id serving a requested id, resolving variant suffixes."""
     if model_id in catalog:
-        return model_id, model_id.endswith(":free")
+        return model_id
     base, suffix = _strip_variant(model_id)
     # ":free" is a model of its own, served only where the catalog lists it (OpenRouter answers
     # an unlisted one with 400 "<id> is not a valid model ID"); other variants apply to any model.
     if suffix is not None and suffix != ":free" and base in catalog:
-        return base, False
+        return base
     for key, entry in catalog.items():
         if entry.get("canonical_slug") == model_id and not key.endswith(":free"):
-            return key, False
+            return key
     return None
 
 
@@ -648,11 +649,10 @@ def resolve_route(
         if _strip_variant(candidate)[0] == AUTO_ROUTER_ID:
             router = AUTO_ROUTER_ID
             target = auto_model
-        found = _lookup(catalog, target)
-        if found is None:
+        model_id = _lookup(catalog, target)
+        if model_id is None:
             unknown.append(candidate)
             continue
-        model_id, free = found
         model = catalog[model_id]
         if "text" not in (model.get("architecture") or {}).get("output_modalities", ["text"]):
             unknown.append(candidate)
@@ -667,12 +667,9 @@ def resolve_route(
         if provider is None:
             no_provider = True
             continue
+        # A listed ":free" entry carries its own (zero) prices and keeps its suffix when served.
         prices = model_prices(model)
-        if free:
-            prices = dict.fromkeys(prices, Decimal(0))
         served = _served_name(model, model_id)
-        if free and not served.endswith(":free"):
-            served += ":free"
         return Route(
             requested=primary,
             model_id=model_id,
