@@ -6,18 +6,21 @@ fields included) and the response is parsed here, as plain dicts, by one fast JS
 the shared :class:`~openrouter_core.streaming.StreamAccumulator`. Every failure leaves as a
 typed :class:`~openrouter_core.errors.OpenRouterError`.
 
-Observers (the usage ledger, the budget guard) hear about every call: ``before_call`` may veto
-a request by raising, ``after_call`` receives the usage, also for calls that failed after
-being billed and for streams the caller abandoned.
+Observers (:mod:`openrouter_core.observers`: the usage ledger, the budget guard) hear about
+every call: ``before_call`` may veto a request by raising, ``after_call`` receives the usage,
+also for calls that failed after being billed and for streams the caller abandoned.
+
+The synchronous and asynchronous functions differ only in the one line that awaits the SDK:
+what happens before a request (:class:`_Call`) and after it (:meth:`_Call.result`,
+:meth:`_Call.failed`) is shared.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import logging
-import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 import openai
 
@@ -28,8 +31,18 @@ from openrouter_core.errors import (
     map_errors,
     raise_for_error_body,
 )
+from openrouter_core.observers import (
+    CallInfo,
+    CallObserver,
+    CallOutcome,
+    add_observer,
+    has_observers,
+    notify_after,
+    notify_before,
+    remove_observer,
+)
 from openrouter_core.streaming import SSEDecoder, StreamAccumulator, StreamDelta
-from openrouter_core.usage import OpenRouterUsage, usage_from_body
+from openrouter_core.usage import usage_from_body
 
 __all__ = [
     "AsyncChatStream",
@@ -48,8 +61,8 @@ __all__ = [
     "remove_observer",
 ]
 
-logger = logging.getLogger("openrouter_core")
 _CHAT = "/chat/completions"
+_Check = Callable[[dict[str, Any]], object]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -78,116 +91,103 @@ class RequestOptions:
         return options
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class CallInfo:
-    """One OpenRouter request, as observers see it before it is sent.
-
-    Attributes:
-        model: The model the request asks for (``None`` = the account default).
-        endpoint: The API path, e.g. ``"/chat/completions"``.
-        body: The JSON body about to be sent.
-        stream: Whether the response is streamed.
-        base_url: The API root the request goes to (which catalog prices it, for example).
-    """
-
-    model: str | None
-    endpoint: str
-    body: Mapping[str, Any]
-    stream: bool
-    base_url: str | None = None
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class CallOutcome:
-    """How a request ended.
-
-    Attributes:
-        usage: What it consumed and cost, when OpenRouter reported it (also on failures).
-        error: The typed error, when it failed.
-        incomplete: Whether the caller stopped reading a stream before it finished.
-    """
-
-    usage: OpenRouterUsage | None
-    error: OpenRouterError | None = None
-    incomplete: bool = False
-
-    @property
-    def failed(self) -> bool:
-        """Whether the request ended in an error."""
-        return self.error is not None
-
-
-class CallObserver(Protocol):
-    """Something that wants to hear about every request (the usage ledger, a budget guard)."""
-
-    def before_call(self, call: CallInfo) -> None:
-        """Called before the request is sent; raising here cancels it."""
-
-    def after_call(self, call: CallInfo, outcome: CallOutcome) -> None:
-        """Called once when the request has ended, successfully or not."""
-
-
-_observers: tuple[CallObserver, ...] = ()
-_observers_lock = threading.Lock()
-
-
-def add_observer(observer: CallObserver) -> None:
-    """Register an observer for every request made in this process."""
-    global _observers  # noqa: PLW0603 - a copy-on-write tuple keeps the hot path lock-free
-    with _observers_lock:
-        if observer not in _observers:
-            _observers = (*_observers, observer)
-
-
-def remove_observer(observer: CallObserver) -> None:
-    """Unregister an observer; unknown observers are ignored."""
-    global _observers  # noqa: PLW0603
-    with _observers_lock:
-        _observers = tuple(o for o in _observers if o is not observer)
-
-
-def _before(call: CallInfo) -> None:
-    for observer in _observers:
-        observer.before_call(call)
-
-
-def _after(call: CallInfo, outcome: CallOutcome) -> None:
-    for observer in _observers:
-        try:
-            observer.after_call(call, outcome)
-        except Exception:  # noqa: PERF203 - one observer's bug must not hide the others
-            logger.exception("usage observer %r failed; the call itself succeeded", observer)
-
-
-def _info(
-    client: openai.OpenAI | openai.AsyncOpenAI,
-    endpoint: str,
-    body: Mapping[str, Any],
-    *,
-    stream: bool,
-) -> CallInfo:
-    model = body.get("model")
-    return CallInfo(
-        model=model if isinstance(model, str) else None,
-        endpoint=endpoint,
-        body=body,
-        stream=stream,
-        base_url=str(client.base_url).rstrip("/"),
-    )
-
-
-def _wire(body: Mapping[str, Any]) -> dict[str, Any]:
-    """The SDK's ``post`` keyword for the body: JSON bytes we encoded, or the dict for the SDK."""
-    encoded = _json.encode_body(body)
-    return {"content": encoded} if isinstance(encoded, bytes) else {"body": encoded}
-
-
 def _parse_body(raw: bytes, model: str | None) -> Any:
     try:
         return _json.loads(raw)
     except _json.JSONDecodeError as exc:
         snippet = raw[:200].decode("utf-8", "replace").strip()
         raise ProviderError(f"the response is not JSON: {snippet!r}", model=model) from exc
+
+
+class _Call:
+    """One request from just before it is sent to the moment its observers hear it ended."""
+
+    __slots__ = ("info", "observe")
+
+    def __init__(
+        self,
+        client: openai.OpenAI | openai.AsyncOpenAI,
+        endpoint: str,
+        body: Mapping[str, Any],
+        *,
+        stream: bool,
+        observe: bool = True,
+    ) -> None:
+        model = body.get("model")
+        self.info = CallInfo(
+            model=model if isinstance(model, str) else None,
+            endpoint=endpoint,
+            body=body,
+            stream=stream,
+            base_url=str(client.base_url).rstrip("/"),
+        )
+        self.observe = observe
+        if observe:
+            notify_before(self.info)
+
+    def post_kwargs(self, options: RequestOptions | None, *, stream: bool) -> dict[str, Any]:
+        """The keyword arguments of the SDK's ``post`` for this request.
+
+        The body goes as the JSON bytes we encoded (or as the dict, for the SDK to encode).
+        """
+        encoded = _json.encode_body(self.info.body)
+        kwargs: dict[str, Any] = (
+            {"content": encoded} if isinstance(encoded, bytes) else {"body": encoded}
+        )
+        kwargs["cast_to"] = bytes
+        kwargs["options"] = options.to_sdk() if options else {}
+        if stream:
+            kwargs["stream"] = True
+        return kwargs
+
+    @contextlib.contextmanager
+    def sending(self) -> Iterator[None]:
+        """Map SDK errors to typed ones; report a request that ended without an answer."""
+        try:
+            with map_errors(self.info.model):
+                yield
+        except BaseException as exc:
+            self.failed(exc)
+            raise
+
+    def failed(self, exc: BaseException) -> None:
+        """Report a failure: a typed error (with what was billed) or an interruption."""
+        if not self.observe:
+            return
+        if isinstance(exc, OpenRouterError):
+            notify_after(
+                self.info,
+                CallOutcome(usage=exc.usage, error=exc, generation_id=exc.generation_id),
+            )
+        else:
+            # Cancelled (or interrupted) before an answer: nothing billed is known, but
+            # observers holding state for the call (the budget guard's reservation) must hear
+            # that it ended.
+            notify_after(self.info, CallOutcome(usage=None, incomplete=True))
+
+    def result(self, raw: bytes, check: _Check | None) -> dict[str, Any]:
+        """Parse and check a plain response; report the call; return the body."""
+        try:
+            data = raise_for_error_body(
+                _parse_body(raw, self.info.model),
+                model=self.info.model,
+                require_choices=self.info.endpoint == _CHAT,
+            )
+            if check is not None:
+                check(data)
+        except BaseException as exc:
+            self.failed(exc)
+            raise
+        if self.observe and has_observers():  # the usage is parsed only for someone who listens
+            gen_id = data.get("id")
+            notify_after(
+                self.info,
+                CallOutcome(
+                    usage=usage_from_body(data),
+                    generation_id=gen_id if isinstance(gen_id, str) else None,
+                ),
+            )
+        return data
 
 
 def post_json(
@@ -197,7 +197,7 @@ def post_json(
     *,
     options: RequestOptions | None = None,
     observe: bool = True,
-    check: Callable[[dict[str, Any]], object] | None = None,
+    check: _Check | None = None,
 ) -> dict[str, Any]:
     """POST a JSON body and return the checked JSON response.
 
@@ -218,35 +218,10 @@ def post_json(
         OpenRouterError: For an error status, an error body inside a 200, a non-JSON body, a
             timeout or a connection failure.
     """
-    call = _info(client, endpoint, body, stream=False)
-    if observe:
-        _before(call)
-    try:
-        with map_errors(call.model):
-            raw = client.post(
-                endpoint,
-                **_wire(body),
-                cast_to=bytes,
-                options=options.to_sdk() if options else {},
-            )
-        data = raise_for_error_body(
-            _parse_body(raw, call.model), model=call.model, require_choices=endpoint == _CHAT
-        )
-        if check is not None:
-            check(data)
-    except OpenRouterError as exc:
-        if observe:
-            _after(call, CallOutcome(usage=exc.usage, error=exc))
-        raise
-    except BaseException:
-        # Cancelled (or interrupted) before an answer: nothing billed is known, but observers
-        # holding state for the call (the budget guard's reservation) must hear that it ended.
-        if observe:
-            _after(call, CallOutcome(usage=None, incomplete=True))
-        raise
-    if observe and _observers:  # the usage is parsed only for someone who listens
-        _after(call, CallOutcome(usage=usage_from_body(data)))
-    return data
+    call = _Call(client, endpoint, body, stream=False, observe=observe)
+    with call.sending():
+        raw = client.post(endpoint, **call.post_kwargs(options, stream=False))
+    return call.result(raw, check)
 
 
 async def apost_json(
@@ -256,52 +231,27 @@ async def apost_json(
     *,
     options: RequestOptions | None = None,
     observe: bool = True,
-    check: Callable[[dict[str, Any]], object] | None = None,
+    check: _Check | None = None,
 ) -> dict[str, Any]:
     """Asynchronous :func:`post_json` (``check`` is a plain function)."""
-    call = _info(client, endpoint, body, stream=False)
-    if observe:
-        _before(call)
-    try:
-        with map_errors(call.model):
-            raw = await client.post(
-                endpoint,
-                **_wire(body),
-                cast_to=bytes,
-                options=options.to_sdk() if options else {},
-            )
-        data = raise_for_error_body(
-            _parse_body(raw, call.model), model=call.model, require_choices=endpoint == _CHAT
-        )
-        if check is not None:
-            check(data)
-    except OpenRouterError as exc:
-        if observe:
-            _after(call, CallOutcome(usage=exc.usage, error=exc))
-        raise
-    except BaseException:
-        # Cancelled (or interrupted) before an answer: nothing billed is known, but observers
-        # holding state for the call (the budget guard's reservation) must hear that it ended.
-        if observe:
-            _after(call, CallOutcome(usage=None, incomplete=True))
-        raise
-    if observe and _observers:  # the usage is parsed only for someone who listens
-        _after(call, CallOutcome(usage=usage_from_body(data)))
-    return data
+    call = _Call(client, endpoint, body, stream=False, observe=observe)
+    with call.sending():
+        raw = await client.post(endpoint, **call.post_kwargs(options, stream=False))
+    return call.result(raw, check)
 
 
 def complete(
     client: openai.OpenAI, body: Mapping[str, Any], *, options: RequestOptions | None = None
 ) -> dict[str, Any]:
     """Send a non-streaming chat completion and return the checked response body."""
-    return post_json(client, "/chat/completions", body, options=options)
+    return post_json(client, _CHAT, body, options=options)
 
 
 async def acomplete(
     client: openai.AsyncOpenAI, body: Mapping[str, Any], *, options: RequestOptions | None = None
 ) -> dict[str, Any]:
     """Asynchronous :func:`complete`."""
-    return await apost_json(client, "/chat/completions", body, options=options)
+    return await apost_json(client, _CHAT, body, options=options)
 
 
 class _StreamBase:
@@ -325,11 +275,41 @@ class _StreamBase:
         self.accumulator.check_complete(done=self._decoder.done)
         return deltas
 
+    @property
+    def _done(self) -> bool:
+        return self._decoder.done
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Around the whole read: typed errors carry what was received; every end is reported.
+
+        An abandoned stream (``GeneratorExit``), a cancelled task or Ctrl-C reports what was
+        received as incomplete; a finished one reports it whole.
+        """
+        try:
+            with map_errors(self.call.model):
+                yield
+        except OpenRouterError as exc:
+            if exc.partial_text is None:
+                exc.partial_text = self.accumulator.text
+            if exc.usage is None:
+                exc.usage = self.accumulator.usage
+            self._report(exc)
+            raise
+        except BaseException:
+            self._report(incomplete=True)
+            raise
+        self._report()
+
     def _report(self, error: OpenRouterError | None = None, *, incomplete: bool = False) -> None:
         if self._reported:
             return
         self._reported = True
-        _after(self.call, CallOutcome(self.accumulator.usage, error=error, incomplete=incomplete))
+        acc = self.accumulator
+        notify_after(
+            self.call,
+            CallOutcome(acc.usage, error=error, incomplete=incomplete, generation_id=acc.id),
+        )
 
     @property
     def finished(self) -> bool:
@@ -346,26 +326,14 @@ class ChatStream(_StreamBase):
 
     def __iter__(self) -> Iterator[StreamDelta]:
         try:
-            with map_errors(self.call.model):
+            with self._reading():
                 for data in self._response.iter_bytes():
                     yield from self._feed(data)
-                    if self._decoder.done:
+                    if self._done:
                         break
                 yield from self._finish_body()
-        except OpenRouterError as exc:
-            if exc.partial_text is None:
-                exc.partial_text = self.accumulator.text
-            if exc.usage is None:
-                exc.usage = self.accumulator.usage
-            self._report(exc)
-            raise
-        except BaseException:
-            # Abandoned (GeneratorExit), cancelled or interrupted: report what was received.
-            self._report(incomplete=True)
-            raise
         finally:
             self._response.close()
-        self._report()
 
     def close(self) -> None:
         """Stop reading; what was received is reported as incomplete."""
@@ -384,28 +352,16 @@ class AsyncChatStream(_StreamBase):
 
     async def __aiter__(self) -> AsyncIterator[StreamDelta]:
         try:
-            with map_errors(self.call.model):
+            with self._reading():
                 async for data in self._response.aiter_bytes():
                     for delta in self._feed(data):
                         yield delta
-                    if self._decoder.done:
+                    if self._done:
                         break
                 for delta in self._finish_body():
                     yield delta
-        except OpenRouterError as exc:
-            if exc.partial_text is None:
-                exc.partial_text = self.accumulator.text
-            if exc.usage is None:
-                exc.usage = self.accumulator.usage
-            self._report(exc)
-            raise
-        except BaseException:
-            # Abandoned (GeneratorExit), cancelled or interrupted: report what was received.
-            self._report(incomplete=True)
-            raise
         finally:
             await self._response.aclose()
-        self._report()
 
     async def aclose(self) -> None:
         """Stop reading; what was received is reported as incomplete."""
@@ -419,53 +375,29 @@ class AsyncChatStream(_StreamBase):
         await self.aclose()
 
 
+def _stream_call(client: openai.OpenAI | openai.AsyncOpenAI, body: Mapping[str, Any]) -> _Call:
+    return _Call(client, _CHAT, {**body, "stream": True}, stream=True)
+
+
 def open_stream(
     client: openai.OpenAI, body: Mapping[str, Any], *, options: RequestOptions | None = None
 ) -> ChatStream:
     """Send a streaming chat completion; HTTP errors raise here, before the first chunk."""
-    payload = {**body, "stream": True}
-    call = _info(client, "/chat/completions", payload, stream=True)
-    _before(call)
-    try:
-        with map_errors(call.model):
-            sdk_stream = client.post(
-                "/chat/completions",
-                **_wire(payload),
-                cast_to=bytes,
-                stream=True,
-                stream_cls=openai.Stream[bytes],
-                options=options.to_sdk() if options else {},
-            )
-    except OpenRouterError as exc:
-        _after(call, CallOutcome(usage=exc.usage, error=exc))
-        raise
-    except BaseException:
-        _after(call, CallOutcome(usage=None, incomplete=True))
-        raise
-    return ChatStream(call, sdk_stream.response)
+    call = _stream_call(client, body)
+    with call.sending():
+        sdk_stream = client.post(
+            _CHAT, **call.post_kwargs(options, stream=True), stream_cls=openai.Stream[bytes]
+        )
+    return ChatStream(call.info, sdk_stream.response)
 
 
 async def aopen_stream(
     client: openai.AsyncOpenAI, body: Mapping[str, Any], *, options: RequestOptions | None = None
 ) -> AsyncChatStream:
     """Asynchronous :func:`open_stream`."""
-    payload = {**body, "stream": True}
-    call = _info(client, "/chat/completions", payload, stream=True)
-    _before(call)
-    try:
-        with map_errors(call.model):
-            sdk_stream = await client.post(
-                "/chat/completions",
-                **_wire(payload),
-                cast_to=bytes,
-                stream=True,
-                stream_cls=openai.AsyncStream[bytes],
-                options=options.to_sdk() if options else {},
-            )
-    except OpenRouterError as exc:
-        _after(call, CallOutcome(usage=exc.usage, error=exc))
-        raise
-    except BaseException:
-        _after(call, CallOutcome(usage=None, incomplete=True))
-        raise
-    return AsyncChatStream(call, sdk_stream.response)
+    call = _stream_call(client, body)
+    with call.sending():
+        sdk_stream = await client.post(
+            _CHAT, **call.post_kwargs(options, stream=True), stream_cls=openai.AsyncStream[bytes]
+        )
+    return AsyncChatStream(call.info, sdk_stream.response)

@@ -1,0 +1,123 @@
+"""Who hears about every OpenRouter request: the observer registry and what observers receive.
+
+The transport (:mod:`openrouter_core.transport`) tells every registered observer about each
+request before it is sent (:class:`CallInfo`; raising vetoes it) and once when it has ended
+(:class:`CallOutcome`). The usage ledger, the budget guard and the framework usage handlers
+register here. This module imports neither the ``openai`` SDK nor a framework, so registering
+an observer costs nothing at import time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from openrouter_core.errors import OpenRouterError
+    from openrouter_core.usage import OpenRouterUsage
+
+__all__ = [
+    "CallInfo",
+    "CallObserver",
+    "CallOutcome",
+    "add_observer",
+    "has_observers",
+    "notify_after",
+    "notify_before",
+    "remove_observer",
+]
+
+logger = logging.getLogger("openrouter_core")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CallInfo:
+    """One OpenRouter request, as observers see it before it is sent.
+
+    Attributes:
+        model: The model the request asks for (``None`` = the account default).
+        endpoint: The API path, e.g. ``"/chat/completions"``.
+        body: The JSON body about to be sent.
+        stream: Whether the response is streamed.
+        base_url: The API root the request goes to (which catalog prices it, for example).
+    """
+
+    model: str | None
+    endpoint: str
+    body: Mapping[str, Any]
+    stream: bool
+    base_url: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CallOutcome:
+    """How a request ended.
+
+    Attributes:
+        usage: What it consumed and cost, when OpenRouter reported it (also on failures).
+        error: The typed error, when it failed.
+        incomplete: Whether the caller stopped reading a stream before it finished.
+        generation_id: OpenRouter's ``gen-...`` id of the answer, when one arrived.
+    """
+
+    usage: OpenRouterUsage | None
+    error: OpenRouterError | None = None
+    incomplete: bool = False
+    generation_id: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Whether the request ended in an error."""
+        return self.error is not None
+
+
+class CallObserver(Protocol):
+    """Something that wants to hear about every request (the usage ledger, a budget guard)."""
+
+    def before_call(self, call: CallInfo) -> None:
+        """Called before the request is sent; raising here cancels it."""
+
+    def after_call(self, call: CallInfo, outcome: CallOutcome) -> None:
+        """Called once when the request has ended, successfully or not."""
+
+
+_observers: tuple[CallObserver, ...] = ()
+_lock = threading.Lock()
+
+
+def add_observer(observer: CallObserver) -> None:
+    """Register an observer for every request made in this process (again: no-op)."""
+    global _observers  # noqa: PLW0603 - a copy-on-write tuple keeps the hot path lock-free
+    with _lock:
+        if observer not in _observers:
+            _observers = (*_observers, observer)
+
+
+def remove_observer(observer: CallObserver) -> None:
+    """Unregister an observer; unknown observers are ignored."""
+    global _observers  # noqa: PLW0603
+    with _lock:
+        _observers = tuple(o for o in _observers if o is not observer)
+
+
+def has_observers() -> bool:
+    """Whether anyone listens (the transport skips work nobody would read)."""
+    return bool(_observers)
+
+
+def notify_before(call: CallInfo) -> None:
+    """Tell every observer a request is about to be sent; an observer may raise to veto it."""
+    for observer in _observers:
+        observer.before_call(call)
+
+
+def notify_after(call: CallInfo, outcome: CallOutcome) -> None:
+    """Tell every observer a request has ended; one observer's bug never hides the others."""
+    for observer in _observers:
+        try:
+            observer.after_call(call, outcome)
+        except Exception:  # noqa: PERF203 - one observer's bug must not hide the others
+            logger.exception("usage observer %r failed; the call itself succeeded", observer)
