@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from catalog_support import FIXTURE_MODELS, Clock, ScriptedEmulator, models_requests
 
-from openrouter_core import catalog as catalog_module
 from openrouter_core.catalog import (
     AmbiguousModelError,
     CatalogUnavailableError,
@@ -47,7 +46,7 @@ def test_construction_does_no_io(emu, make_catalog) -> None:
     assert repr(catalog).startswith("ModelCatalog(base_url=")
 
 
-def test_fetches_all_modalities_without_a_key(emu, make_catalog, monkeypatch) -> None:
+def test_fetches_all_modalities_without_a_key(emu, make_catalog, clock, monkeypatch) -> None:
     monkeypatch.setenv("OPENROUTER_API_KEY", "sk-or-v1-secret")
     catalog = make_catalog(emu, app_title="Catalog Test")
     models = catalog.load()
@@ -57,7 +56,7 @@ def test_fetches_all_modalities_without_a_key(emu, make_catalog, monkeypatch) ->
     assert request.query == {"output_modalities": "all"}
     assert request.header("authorization") is None
     assert request.header("x-title") == "Catalog Test"
-    assert catalog.fetched_at == catalog._clock()
+    assert catalog.fetched_at == clock()
 
 
 def test_an_error_status_without_cache_is_a_clear_error(emu, make_catalog) -> None:
@@ -622,9 +621,9 @@ def test_user_cache_dir_follows_xdg(monkeypatch, tmp_path) -> None:
 
 
 def test_platform_cache_dirs(monkeypatch, tmp_path) -> None:
-    monkeypatch.setattr(catalog_module.sys, "platform", "darwin")
+    monkeypatch.setattr(sys, "platform", "darwin")
     assert user_cache_dir() == Path.home() / "Library" / "Caches" / "openrouter-frameworks"
-    monkeypatch.setattr(catalog_module.sys, "platform", "win32")
+    monkeypatch.setattr(sys, "platform", "win32")
     monkeypatch.setenv("LOCALAPPDATA", str(tmp_path))
     assert user_cache_dir() == tmp_path / "openrouter-frameworks" / "Cache"
 
