@@ -32,15 +32,18 @@ Example:
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 from openrouter_core.catalog.endpoints import ModelEndpoints, ProviderEndpoint, parse_endpoints
 from openrouter_core.catalog.errors import (
     AmbiguousModelError,
     CatalogError,
     CatalogUnavailableError,
+    ModelNotListedError,
     NoModelMatchesError,
     PriceUnknownError,
     StaleCatalogWarning,
-    UnknownModelError,
 )
 from openrouter_core.catalog.info import (
     CAPABILITIES,
@@ -75,12 +78,12 @@ __all__ = [
     "ModelCatalog",
     "ModelEndpoints",
     "ModelInfo",
+    "ModelNotListedError",
     "ModelPricing",
     "NoModelMatchesError",
     "PriceUnknownError",
     "ProviderEndpoint",
     "StaleCatalogWarning",
-    "UnknownModelError",
     "catalog_info",
     "check_token_counts",
     "default_catalog",
@@ -91,3 +94,19 @@ __all__ = [
     "resolve_cache_dir",
     "user_cache_dir",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # ``UnknownModelError`` was this package's name for ModelNotListedError; it clashed with
+    # openrouter_core.errors.UnknownModelError (the API's HTTP 400), so it is an alias now.
+    if name == "UnknownModelError":
+        warnings.warn(
+            "openrouter_core.catalog.UnknownModelError is deprecated; use "
+            "openrouter_core.catalog.ModelNotListedError (the same class: the catalog lists no "
+            "such model). openrouter_core.errors.UnknownModelError is a different error, "
+            "OpenRouter's HTTP 400 for a model id a request named.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return ModelNotListedError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

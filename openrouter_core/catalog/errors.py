@@ -13,10 +13,10 @@ __all__ = [
     "AmbiguousModelError",
     "CatalogError",
     "CatalogUnavailableError",
+    "ModelNotListedError",
     "NoModelMatchesError",
     "PriceUnknownError",
     "StaleCatalogWarning",
-    "UnknownModelError",
 ]
 
 
@@ -28,8 +28,13 @@ class CatalogUnavailableError(CatalogError):
     """The catalog could not be fetched and there is no cached copy to fall back on."""
 
 
-class UnknownModelError(CatalogError, LookupError):
-    """No catalog model matches the id.
+class ModelNotListedError(CatalogError, LookupError):
+    """The catalog lists no model for the id (a local lookup, made before any request).
+
+    Not to be confused with :class:`openrouter_core.errors.UnknownModelError`, OpenRouter's
+    HTTP 400 for a model id a request named. This class was called ``UnknownModelError`` too;
+    that name still imports from :mod:`openrouter_core.catalog`, with a
+    ``DeprecationWarning``.
 
     Attributes:
         model_id: The id that was looked up.
@@ -45,7 +50,7 @@ class UnknownModelError(CatalogError, LookupError):
         return str(self.args[0])
 
 
-class AmbiguousModelError(UnknownModelError):
+class AmbiguousModelError(ModelNotListedError):
     """A bare model name matches several ``author/slug`` ids; ``candidates`` lists them."""
 
 

@@ -26,8 +26,8 @@ from openrouter_core.catalog.endpoints import ModelEndpoints, parse_endpoints
 from openrouter_core.catalog.errors import (
     AmbiguousModelError,
     CatalogError,
+    ModelNotListedError,
     PriceUnknownError,
-    UnknownModelError,
 )
 from openrouter_core.catalog.info import ModelInfo
 from openrouter_core.catalog.pricing import ModelPricing, check_token_counts
@@ -180,7 +180,7 @@ class ModelCatalog:
             return None
         try:
             return query.resolve(snapshot.index, model_id)
-        except (UnknownModelError, ValueError):
+        except (ModelNotListedError, ValueError):
             return None
 
     def prices(self, model_id: str, *, fetch: bool = False) -> ModelPricing | None:
@@ -219,7 +219,7 @@ class ModelCatalog:
         Raises:
             AmbiguousModelError: A bare name matches several models (``candidates`` lists
                 them).
-            UnknownModelError: No model matches (``candidates`` holds close matches).
+            ModelNotListedError: No model matches (``candidates`` holds close matches).
             CatalogUnavailableError: The catalog cannot be loaded.
             ValueError: ``model_id`` is empty.
         """
@@ -228,7 +228,7 @@ class ModelCatalog:
             return query.resolve(snapshot.index, model_id)
         except AmbiguousModelError:
             raise
-        except UnknownModelError:
+        except ModelNotListedError:
             if self._store.age(snapshot) < self._store.retry_interval:
                 raise
             newer = self._store.ensure(force=True, warn=False)
@@ -347,7 +347,7 @@ class ModelCatalog:
         Raises:
             ValueError: Inconsistent or negative counts (checked before any fetch).
             PriceUnknownError: The model lists no token prices.
-            UnknownModelError: No such model.
+            ModelNotListedError: No such model.
         """
         check_token_counts(
             input_tokens, output_tokens, cached_tokens, reasoning_tokens, cache_write_tokens
@@ -374,7 +374,7 @@ class ModelCatalog:
         id fails before the request.
 
         Raises:
-            UnknownModelError: No such model.
+            ModelNotListedError: No such model.
             OpenRouterError: The request failed.
         """
         from openrouter_core.errors import ProviderError

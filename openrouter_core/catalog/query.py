@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from openrouter_core.catalog.errors import (
     AmbiguousModelError,
+    ModelNotListedError,
     NoModelMatchesError,
-    UnknownModelError,
 )
 from openrouter_core.catalog.info import CAPABILITIES, CAPABILITY_ALIASES, ModelInfo
 from openrouter_core.catalog.pricing import check_token_counts
@@ -98,7 +98,7 @@ def resolve(index: ModelIndex, model_id: str) -> ModelInfo:
 
     Raises:
         AmbiguousModelError: A bare name matches several models.
-        UnknownModelError: No model matches (``candidates`` holds close matches).
+        ModelNotListedError: No model matches (``candidates`` holds close matches).
         ValueError: ``model_id`` is empty or not a string.
     """
     if not isinstance(model_id, str) or not model_id.strip():
@@ -135,7 +135,7 @@ def resolve(index: ModelIndex, model_id: str) -> ModelInfo:
     if not close:
         close = difflib.get_close_matches(lowered, list(index.by_key), n=5, cutoff=0.6)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise UnknownModelError(
+    raise ModelNotListedError(
         f"no model {model_id!r} in the OpenRouter catalog{hint}",
         model_id=model_id,
         candidates=close,

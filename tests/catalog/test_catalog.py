@@ -20,10 +20,10 @@ from openrouter_core.catalog import (
     AmbiguousModelError,
     CatalogUnavailableError,
     ModelCatalog,
+    ModelNotListedError,
     NoModelMatchesError,
     PriceUnknownError,
     StaleCatalogWarning,
-    UnknownModelError,
     default_catalog,
     resolve_cache_dir,
     user_cache_dir,
@@ -413,11 +413,11 @@ def test_bare_names_resolve_when_unambiguous(catalog) -> None:
 
 
 def test_unknown_models_list_close_matches(catalog) -> None:
-    with pytest.raises(UnknownModelError) as info:
+    with pytest.raises(ModelNotListedError) as info:
         catalog.get("acme/smal")
     assert info.value.candidates[0] == "acme/small"
     assert "did you mean acme/small" in str(info.value)
-    with pytest.raises(UnknownModelError) as info:
+    with pytest.raises(ModelNotListedError) as info:
         catalog.get("thinke")
     assert info.value.candidates == ["cogs/thinker"]
     with pytest.raises(ValueError, match="non-empty"):
@@ -429,11 +429,11 @@ def test_an_unknown_id_in_an_older_catalog_triggers_one_refetch(
 ) -> None:
     catalog = make_catalog(emu, retry_interval=60)
     catalog.load()
-    with pytest.raises(UnknownModelError):
+    with pytest.raises(ModelNotListedError):
         catalog.get("new/model")  # the catalog is seconds old: no refetch
     assert len(models_requests(emu)) == 1
     clock.advance(120)
-    with pytest.raises(UnknownModelError):
+    with pytest.raises(ModelNotListedError):
         catalog.get("new/model")
     assert len(models_requests(emu)) == 2
 
@@ -559,7 +559,7 @@ def test_estimate_cost_errors(catalog, emu) -> None:
     assert emu.requests == []  # bad counts fail before the catalog is fetched
     with pytest.raises(PriceUnknownError, match="acme/router lists no token prices"):
         catalog.estimate_cost("acme/router", 10, 10)
-    with pytest.raises(UnknownModelError):
+    with pytest.raises(ModelNotListedError):
         catalog.estimate_cost("nope/nothing", 10, 10)
 
 
@@ -588,7 +588,7 @@ def test_endpoints_of_a_model(openrouter_emulator, tmp_path) -> None:
 
 
 def test_endpoints_of_an_unknown_model(emu, catalog) -> None:
-    with pytest.raises(UnknownModelError):
+    with pytest.raises(ModelNotListedError):
         catalog.endpoints("nope/nothing")
     assert [r for r in emu.requests if r.path.endswith("/endpoints")] == []
 
