@@ -24,8 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from openrouter_core.catalog import ModelCatalog
-    from openrouter_core.model_info import ModelInfo, ModelPricing
+    from openrouter_core.catalog import ModelCatalog, ModelInfo, ModelPricing
 
 __all__ = ["main"]
 
@@ -224,8 +223,7 @@ def _cmd_models(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
-    from openrouter_core.catalog import PriceUnknownError
-    from openrouter_core.model_info import check_token_counts
+    from openrouter_core.catalog import PriceUnknownError, check_token_counts
 
     try:
         check_token_counts(args.input, args.output, args.cached, args.reasoning, args.cache_write)

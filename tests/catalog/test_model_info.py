@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from openrouter_core.model_info import (
+from openrouter_core.catalog import (
     ModelPricing,
     parse_endpoints,
     parse_model,

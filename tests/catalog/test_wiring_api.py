@@ -13,8 +13,7 @@ from typing import get_type_hints
 from langchain_core.language_models.model_profile import ModelProfile
 
 from langchain_openrouter._profile import model_profile
-from openrouter_core.catalog import ModelCatalog, default_catalog
-from openrouter_core.model_info import parse_model
+from openrouter_core.catalog import ModelCatalog, default_catalog, parse_model
 from openrouter_core.testing import DEFAULT_CATALOG
 
 
