@@ -3,6 +3,15 @@
 Importing this package does not import the ``openai`` SDK; it loads at the first request.
 """
 
+import importlib.util
+
+if importlib.util.find_spec("langchain_core") is None:
+    raise ImportError(
+        "langchain_openrouter needs LangChain (langchain-core), which is not installed. "
+        'Install the extra: pip install "openrouter-frameworks[langchain]" '
+        '(from a clone: pip install -e ".[langchain]").'
+    )
+
 from langchain_openrouter.callbacks import (
     OpenRouterUsageCallbackHandler,
     get_openrouter_callback,

@@ -8,7 +8,15 @@ request).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
+
+if importlib.util.find_spec("llama_index") is None:
+    raise ImportError(
+        "llama_index_openrouter needs LlamaIndex (llama-index-core), which is not installed. "
+        'Install the extra: pip install "openrouter-frameworks[llamaindex]" '
+        '(from a clone: pip install -e ".[llamaindex]").'
+    )
 
 from openrouter_core._version import __version__
 
