@@ -12,7 +12,7 @@ PIP_FLAGS := --disable-pip-version-check --quiet
 DEPS_MAIN := "openai>=3,<4" langchain-openai langchain
 DEPS_OPENAI2 := "openai>=2.45,<3" llama-index langchain
 
-.PHONY: demo test lint typecheck pytest notebooks pytest-openai2 bench record record-live \
+.PHONY: demo test lint typecheck docs pytest notebooks pytest-openai2 bench record record-live \
 	record-notebooks test-live clean
 
 $(PY):
@@ -20,7 +20,7 @@ $(PY):
 
 $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install $(PIP_FLAGS) --upgrade pip
-	$(PY) -m pip install $(PIP_FLAGS) -e ".[dev,otel]" $(DEPS_MAIN)
+	$(PY) -m pip install $(PIP_FLAGS) -e ".[langchain,llamaindex,dev,docs,otel]" $(DEPS_MAIN)
 	touch $@
 
 $(PY2):
@@ -28,7 +28,7 @@ $(PY2):
 
 $(VENV2)/.installed: pyproject.toml | $(PY2)
 	$(PY2) -m pip install $(PIP_FLAGS) --upgrade pip
-	$(PY2) -m pip install $(PIP_FLAGS) -e ".[dev]" $(DEPS_OPENAI2)
+	$(PY2) -m pip install $(PIP_FLAGS) -e ".[langchain,llamaindex,dev]" $(DEPS_OPENAI2)
 	touch $@
 
 demo: $(VENV)/.installed
@@ -40,6 +40,12 @@ lint: $(VENV)/.installed
 
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
+
+# The documentation site (mkdocs.yml, docs/) into site/. Strict: a broken link or anchor, or a
+# page missing from the nav, fails the build. (The variable silences Material's banner about
+# its successor.)
+docs: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 pytest: $(VENV)/.installed
 	$(PY) -m pytest -q
@@ -53,7 +59,7 @@ notebooks: $(VENV)/.installed
 pytest-openai2: $(VENV2)/.installed
 	$(PY2) -m pytest -q
 
-test: lint typecheck pytest notebooks pytest-openai2
+test: lint typecheck docs pytest notebooks pytest-openai2
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks.run
@@ -89,4 +95,4 @@ record-notebooks: $(VENV)/.installed
 	$(PY) notebooks/_offline.py
 
 clean:
-	rm -rf $(VENV) $(VENV2) .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV2) site .mypy_cache .ruff_cache
