@@ -12,8 +12,8 @@ PIP_FLAGS := --disable-pip-version-check --quiet
 DEPS_MAIN := "openai>=3,<4" langchain-openai langchain
 DEPS_OPENAI2 := "openai>=2.45,<3" llama-index langchain
 
-.PHONY: demo test lint typecheck docs pytest notebooks pytest-openai2 bench record record-live \
-	record-notebooks test-live clean
+.PHONY: demo test lint typecheck docs pytest notebooks pytest-openai2 check-extras bench record \
+	record-live record-notebooks test-live clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -59,7 +59,24 @@ notebooks: $(VENV)/.installed
 pytest-openai2: $(VENV2)/.installed
 	$(PY2) -m pytest -q
 
-test: lint typecheck docs pytest notebooks pytest-openai2
+# Each framework is an extra. A fresh venv per extra, rebuilt from scratch whenever
+# pyproject.toml changes, runs the README's quick start for its framework against the local
+# emulator, checks that the other framework was not installed and that importing its adapter
+# names the extra to install (tests/extras/check_extra.py).
+EXTRAS := langchain llamaindex
+EXTRA_STAMPS := $(EXTRAS:%=.venv-%/.installed)
+
+$(EXTRA_STAMPS): .venv-%/.installed: pyproject.toml
+	rm -rf .venv-$*
+	$(PYTHON) -m venv .venv-$*
+	.venv-$*/bin/python -m pip install $(PIP_FLAGS) -e ".[$*]"
+	touch $@
+
+check-extras: $(EXTRA_STAMPS)
+	.venv-langchain/bin/python tests/extras/check_extra.py langchain
+	.venv-llamaindex/bin/python tests/extras/check_extra.py llamaindex
+
+test: lint typecheck docs pytest notebooks pytest-openai2 check-extras
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks.run
@@ -95,4 +112,4 @@ record-notebooks: $(VENV)/.installed
 	$(PY) notebooks/_offline.py
 
 clean:
-	rm -rf $(VENV) $(VENV2) site .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV2) $(EXTRAS:%=.venv-%) site .mypy_cache .ruff_cache
