@@ -1,14 +1,17 @@
 """LangChain side of the shared usage ledger: a callback handler and ``get_openrouter_callback()``.
 
-:class:`OpenRouterUsageCallbackHandler` reads what any chat model reports
-(``usage_metadata`` and ``response_metadata``, or the raw ``token_usage`` that ``ChatOpenAI``
-keeps, cost included) into a :class:`~openrouter_core.ledger.UsageLedger`, so
-``ChatOpenRouter`` and ``ChatOpenAI(base_url=<OpenRouter>)`` are accounted alike.
+:class:`OpenRouterUsageCallbackHandler` maps LangChain's callback events onto the shared call
+bookkeeping (:class:`~openrouter_core.accounting.calls.CallBook`). A ``ChatOpenRouter`` call's
+usage is the one the transport parsed, found by the generation id in
+``response_metadata["id"]``; any other chat model (``ChatOpenAI(base_url=<OpenRouter>)``) is
+read from what it reports (``usage_metadata`` and ``response_metadata``, or the raw
+``token_usage`` that ``ChatOpenAI`` keeps, cost included).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -32,13 +35,9 @@ if TYPE_CHECKING:
     from langchain_core.outputs import ChatGenerationChunk, Generation, GenerationChunk
 
     # The ledger loads with the first handler, not with the package (import-time budget).
-    from openrouter_core.ledger import UsageLedger, UsageRecord
+    from openrouter_core.accounting import CallBook, Reported, UsageLedger
 
 __all__ = ["OpenRouterUsageCallbackHandler", "get_openrouter_callback"]
-
-# Calls whose start was seen but whose end never came (abandoned streams) are forgotten past
-# this many, so a long-running handler cannot grow without bound.
-_MAX_OPEN_RUNS = 10_000
 
 
 def _undouble(value: str | None) -> str | None:
@@ -85,10 +84,19 @@ def _from_usage_metadata(
     )
 
 
+def _generation_id(metadata: Mapping[str, Any], llm_output: Mapping[str, Any] | None) -> str | None:
+    return nonempty_str(metadata.get("id")) or nonempty_str(_mapping(llm_output).get("id"))
+
+
+def _response_metadata(generation: Generation) -> Mapping[str, Any]:
+    message = generation.message if isinstance(generation, ChatGeneration) else None
+    return _mapping(getattr(message, "response_metadata", None))
+
+
 def usage_from_generation(
     generation: Generation, llm_output: Mapping[str, Any] | None = None
 ) -> tuple[OpenRouterUsage | None, dict[str, Any]]:
-    """Read one generation's usage and OpenRouter facts.
+    """Read one generation's usage and OpenRouter facts from what the chat model reported.
 
     Token counts come from the message's ``usage_metadata``; cost, provider, id and the served
     model from ``response_metadata``. The raw ``token_usage`` (in ``response_metadata`` or the
@@ -101,7 +109,7 @@ def usage_from_generation(
     message: BaseMessage | None = (
         generation.message if isinstance(generation, ChatGeneration) else None
     )
-    metadata: Mapping[str, Any] = _mapping(getattr(message, "response_metadata", None))
+    metadata = _response_metadata(generation)
     info = _mapping(generation.generation_info)
     output = _mapping(llm_output)
     raw = _mapping(metadata.get("token_usage")) or _mapping(output.get("token_usage"))
@@ -134,9 +142,16 @@ def usage_from_generation(
             or nonempty_str(output.get("model_name"))
         ),
         "provider": nonempty_str(metadata.get("provider")) or nonempty_str(info.get("provider")),
-        "id": nonempty_str(metadata.get("id")) or nonempty_str(output.get("id")),
+        "id": _generation_id(metadata, output),
     }
     return usage, facts
+
+
+def _reported(generation: Generation, llm_output: Mapping[str, Any] | None) -> Reported:
+    from openrouter_core.accounting import Reported
+
+    usage, facts = usage_from_generation(generation, llm_output)
+    return Reported(usage, served_model=facts["model"], provider=facts["provider"])
 
 
 def _requested_model(kwargs: Mapping[str, Any]) -> str | None:
@@ -153,11 +168,12 @@ def _requested_model(kwargs: Mapping[str, Any]) -> str | None:
 class OpenRouterUsageCallbackHandler(BaseCallbackHandler):
     """Record every chat-model call's tokens and cost in a :class:`UsageLedger`.
 
-    Works with any chat model: ``ChatOpenRouter`` reports cost, provider and cache tokens in
-    its messages, and ``ChatOpenAI`` pointed at OpenRouter keeps the raw usage (cost included)
-    for non-streaming calls; a call that reports no cost is counted in
-    ``ledger.unknown_cost_requests``. A failed call is recorded when its error carries the
-    usage already billed (``OpenRouterError.usage``).
+    Works with any chat model: a ``ChatOpenRouter`` call is recorded with the usage the
+    transport parsed (exact, whatever the message's fields say), and ``ChatOpenAI`` pointed
+    at OpenRouter keeps the raw usage (cost included) for non-streaming calls; a call that
+    reports no cost is counted in ``ledger.unknown_cost_requests``. A failed call is recorded
+    when OpenRouter may have billed it: its error carries the usage (``OpenRouterError.usage``),
+    a generation id or the partial text of a failed stream.
 
     Pass it per call (``config={"callbacks": [handler]}``), or use
     :func:`get_openrouter_callback` to cover every call in a block. Give it the ledger of a
@@ -183,40 +199,22 @@ class OpenRouterUsageCallbackHandler(BaseCallbackHandler):
     """Record on the calling thread, also for async calls (recording never blocks)."""
 
     def __init__(self, ledger: UsageLedger | None = None) -> None:
-        from openrouter_core.ledger import UsageLedger
+        from openrouter_core.accounting import SOURCE_LANGCHAIN, CallBook, UsageLedger
 
         super().__init__()
         self.ledger = ledger if ledger is not None else UsageLedger()
         """The ledger every call is recorded in."""
-        self._lock = threading.Lock()
-        self._runs: dict[UUID, str | None] = {}
-        self._streamed: set[UUID] = set()
         self._outer: OpenRouterUsageCallbackHandler | None = None
+        self._book: CallBook = CallBook(SOURCE_LANGCHAIN, self._ledgers)
 
     def __repr__(self) -> str:
         return f"OpenRouterUsageCallbackHandler({self.ledger!r})"
 
-    def _start(self, run_id: UUID, kwargs: Mapping[str, Any]) -> None:
-        with self._lock:
-            if len(self._runs) >= _MAX_OPEN_RUNS:
-                self._runs.pop(next(iter(self._runs)))
-            self._runs[run_id] = _requested_model(kwargs)
-
-    def _finish(self, run_id: UUID) -> tuple[str | None, bool]:
-        with self._lock:
-            streamed = run_id in self._streamed
-            self._streamed.discard(run_id)
-            return self._runs.pop(run_id, None), streamed
-
-    def _add(self, record: UsageRecord, call: BaseException | None = None) -> None:
-        done: list[UsageLedger] = []
+    def _ledgers(self) -> Iterator[UsageLedger]:
+        """This handler's ledger, then those of the ``get_openrouter_callback()`` blocks around."""
         handler: OpenRouterUsageCallbackHandler | None = self
         while handler is not None:
-            if not any(ledger is handler.ledger for ledger in done):
-                # ``call``: a failed call's error, which ``track_usage()`` marks with the
-                # ledgers that already hold the call (it may have no generation id).
-                handler.ledger.add(record, call=call)
-                done.append(handler.ledger)
+            yield handler.ledger
             handler = handler._outer
 
     def on_chat_model_start(
@@ -228,13 +226,13 @@ class OpenRouterUsageCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """Remember which model the call asked for."""
-        self._start(run_id, kwargs)
+        self._book.start(run_id, _requested_model(kwargs))
 
     def on_llm_start(
         self, serialized: dict[str, Any], prompts: list[str], *, run_id: UUID, **kwargs: Any
     ) -> None:
         """Remember which model the call asked for (completion-style models)."""
-        self._start(run_id, kwargs)
+        self._book.start(run_id, _requested_model(kwargs))
 
     def on_llm_new_token(
         self,
@@ -247,16 +245,11 @@ class OpenRouterUsageCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         """Note that the call streams."""
-        if run_id not in self._streamed:
-            with self._lock:
-                if run_id in self._runs:
-                    self._streamed.add(run_id)
+        self._book.streaming(run_id)
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
         """Record the call (one record per prompt; the choices of one call share its usage)."""
-        from openrouter_core.ledger import SOURCE_LANGCHAIN, UsageRecord
-
-        requested, streamed = self._finish(run_id)
+        call = self._book.finish(run_id)
         for choices in response.generations:
             if not choices:
                 continue
@@ -268,39 +261,15 @@ class OpenRouterUsageCallbackHandler(BaseCallbackHandler):
                 ),
                 choices[0],
             )
-            usage, facts = usage_from_generation(generation, response.llm_output)
-            self._add(
-                UsageRecord.from_usage(
-                    usage,
-                    requested_model=requested,
-                    served_model=facts["model"],
-                    provider=facts["provider"],
-                    generation_id=facts["id"],
-                    streamed=streamed,
-                    source=SOURCE_LANGCHAIN,
-                )
+            self._book.record_end(
+                call,
+                _generation_id(_response_metadata(generation), response.llm_output),
+                functools.partial(_reported, generation, response.llm_output),
             )
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        """Record a failed call when its error carries the usage already billed."""
-        from openrouter_core.ledger import SOURCE_LANGCHAIN, UsageRecord
-
-        requested, streamed = self._finish(run_id)
-        usage = getattr(error, "usage", None)
-        if not isinstance(usage, OpenRouterUsage):
-            return
-        self._add(
-            UsageRecord.from_usage(
-                usage,
-                requested_model=requested or nonempty_str(getattr(error, "model", None)),
-                generation_id=nonempty_str(getattr(error, "generation_id", None)),
-                streamed=streamed,
-                failed=True,
-                error_type=type(error).__name__,
-                source=SOURCE_LANGCHAIN,
-            ),
-            call=error,
-        )
+        """Record a failed call when OpenRouter may have billed it (its error says so)."""
+        self._book.fail(run_id, error)
 
 
 _current_handler: ContextVar[OpenRouterUsageCallbackHandler | None] = ContextVar(

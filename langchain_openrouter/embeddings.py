@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.utils import secret_from_env
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_serializer
 
+from openrouter_core import gateway
 from openrouter_core.embeddings import DEFAULT_BATCH_SIZE, DEFAULT_EMBEDDING_MODEL, check_texts
 from openrouter_core.options import ProviderPreferences
-from openrouter_core.settings import build_headers, public_headers
-
-if TYPE_CHECKING:
-    from openrouter_core.client import ClientConfig
+from openrouter_core.settings import ClientConfig, public_headers
 
 __all__ = ["OpenRouterEmbeddings"]
 
@@ -74,25 +72,21 @@ class OpenRouterEmbeddings(BaseModel, Embeddings):
 
     def _client_config(self) -> ClientConfig:
         # Built at the first call, not in the constructor, so construction stays offline.
-        if self._config is None:
-            from openrouter_core.client import ClientConfig
-
-            self._config = ClientConfig.build(
+        config: ClientConfig | None = self._config
+        if config is None:
+            config = self._config = ClientConfig.build(
                 api_key=self.openrouter_api_key,
                 base_url=self.openrouter_api_base,
                 timeout=self.request_timeout,
                 max_retries=self.max_retries,
-                headers=build_headers(
-                    app_url=self.app_url,
-                    app_title=self.app_title,
-                    default_headers=self.default_headers,
-                ),
+                headers=self.default_headers,
                 model=self.model,
+                app_url=self.app_url,
+                app_title=self.app_title,
             )
-        config: ClientConfig = self._config
         return config
 
-    def _request_args(self) -> dict[str, Any]:
+    def _settings(self) -> dict[str, Any]:
         return {
             "batch_size": self.batch_size,
             "dimensions": self.dimensions,
@@ -111,11 +105,7 @@ class OpenRouterEmbeddings(BaseModel, Embeddings):
         texts = check_texts(texts)
         if not texts:
             return []
-        from openrouter_core.client import get_client
-        from openrouter_core.embeddings import embed_texts
-
-        client = get_client(self._client_config())
-        return embed_texts(client, self.model, texts, **self._request_args())
+        return gateway.embed(self._client_config(), self.model, texts, **self._settings())
 
     def embed_query(self, text: str) -> list[float]:
         """Embed one text."""
@@ -126,11 +116,7 @@ class OpenRouterEmbeddings(BaseModel, Embeddings):
         texts = check_texts(texts)
         if not texts:
             return []
-        from openrouter_core.client import get_async_client
-        from openrouter_core.embeddings import aembed_texts
-
-        client = get_async_client(self._client_config())
-        return await aembed_texts(client, self.model, texts, **self._request_args())
+        return await gateway.aembed(self._client_config(), self.model, texts, **self._settings())
 
     async def aembed_query(self, text: str) -> list[float]:
         """Asynchronous :meth:`embed_query`."""

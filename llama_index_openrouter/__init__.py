@@ -21,6 +21,7 @@ if importlib.util.find_spec("llama_index") is None:
 from openrouter_core._version import __version__
 
 if TYPE_CHECKING:
+    from llama_index_openrouter._tools import RAW_ARGUMENTS_KEY
     from llama_index_openrouter.base import OpenRouter
     from llama_index_openrouter.callbacks import (
         OpenRouterUsageEventHandler,
@@ -29,12 +30,11 @@ if TYPE_CHECKING:
         get_openrouter_usage_handler,
     )
     from llama_index_openrouter.embeddings import OpenRouterEmbedding
-    from llama_index_openrouter.utils import RAW_ARGUMENTS_KEY
 
 _LAZY: dict[str, str] = {
     "OpenRouter": "llama_index_openrouter.base",
     "OpenRouterEmbedding": "llama_index_openrouter.embeddings",
-    "RAW_ARGUMENTS_KEY": "llama_index_openrouter.utils",
+    "RAW_ARGUMENTS_KEY": "llama_index_openrouter._tools",
     "OpenRouterUsageEventHandler": "llama_index_openrouter.callbacks",
     "attach_usage_handler": "llama_index_openrouter.callbacks",
     "detach_usage_handler": "llama_index_openrouter.callbacks",

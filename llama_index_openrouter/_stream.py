@@ -15,6 +15,7 @@ that is never read costs nothing, leaves no connection open and no call without 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import (
     AsyncGenerator,
@@ -52,7 +53,8 @@ __all__ = ["AsyncResponseStream", "ResponseStream", "instrument_astream", "instr
 dispatcher = get_dispatcher(__name__)
 logger = logging.getLogger(__name__)
 
-R = TypeVar("R", ChatResponse, CompletionResponse)
+R = TypeVar("R", bound=ChatResponse | CompletionResponse)
+T = TypeVar("T")
 
 
 # How a caller stops a stream early: closing it (``close()``, ``break`` then garbage
@@ -67,7 +69,39 @@ def _empty_completion() -> dict[str, Any]:
     return StreamAccumulator().completion()
 
 
-class ResponseStream(Generic[R]):
+class _Responses(Generic[R]):
+    """What the sync and async response streams share: their state and how a stop ends."""
+
+    def __init__(
+        self,
+        on_delta: Callable[[StreamAccumulator, StreamDelta], R | None],
+        on_end: Callable[..., R],
+    ) -> None:
+        self._on_delta: Callable[[StreamAccumulator, StreamDelta], R | None] = on_delta
+        self._on_end: Callable[..., R] = on_end
+        self._stream: ChatStream | AsyncChatStream | None = None
+        self._final: R | None = None
+
+    def _last(self, accumulator: StreamAccumulator) -> R:
+        """The last response of a stream that ended: built from the whole completion."""
+        self._final = self._on_end(accumulator.completion(), delta="")
+        return self._final
+
+    @property
+    def _open(self) -> bool:
+        """Whether the HTTP stream is open and must be closed on a stop."""
+        return self._final is None and self._stream is not None
+
+    def _stopped(self) -> R:
+        """The response for what was received when the caller stopped (the stream is closed)."""
+        if self._final is not None:
+            return self._final
+        if self._stream is None:  # stopped before the response arrived: nothing was received
+            return self._on_end(_empty_completion(), delta="", incomplete=True)
+        return self._on_end(self._stream.accumulator.completion(), delta="", incomplete=True)
+
+
+class ResponseStream(_Responses[R]):
     """Iterates a chat-completion stream as LlamaIndex responses.
 
     One response per chunk that adds text, reasoning or tool calls, then a last one built from
@@ -81,15 +115,12 @@ class ResponseStream(Generic[R]):
         on_delta: Callable[[StreamAccumulator, StreamDelta], R | None],
         on_end: Callable[..., R],
     ) -> None:
-        self._open = open_stream
-        self._on_delta: Callable[[StreamAccumulator, StreamDelta], R | None] = on_delta
-        self._on_end: Callable[..., R] = on_end
-        self._stream: ChatStream | None = None
-        self._final: R | None = None
+        super().__init__(on_delta, on_end)
+        self._opener = open_stream
         self._iterator: Generator[R, None, None] = self._run()
 
     def _run(self) -> Generator[R, None, None]:
-        stream = self._stream = self._open()
+        stream = self._stream = self._opener()
         acc = stream.accumulator
         on_delta = self._on_delta
         deltas = iter(stream)
@@ -100,24 +131,20 @@ class ResponseStream(Generic[R]):
                     yield item
         finally:
             deltas.close()  # type: ignore[attr-defined]
-        self._final = self._on_end(acc.completion(), delta="")
-        yield self._final
+        yield self._last(acc)
 
     def __iter__(self) -> Iterator[R]:
         return self._iterator
 
-    def stop(self) -> R | None:
+    def stop(self) -> R:
         """Stop reading; close the HTTP stream; return the response for what was received."""
         self._iterator.close()
-        if self._final is not None:
-            return self._final
-        if self._stream is None:  # stopped before the response arrived: nothing was received
-            return self._on_end(_empty_completion(), delta="", incomplete=True)
-        self._stream.close()
-        return self._on_end(self._stream.accumulator.completion(), delta="", incomplete=True)
+        if self._open:
+            self._stream.close()  # type: ignore[union-attr]
+        return self._stopped()
 
 
-class AsyncResponseStream(Generic[R]):
+class AsyncResponseStream(_Responses[R]):
     """Asynchronous :class:`ResponseStream`."""
 
     def __init__(
@@ -126,15 +153,12 @@ class AsyncResponseStream(Generic[R]):
         on_delta: Callable[[StreamAccumulator, StreamDelta], R | None],
         on_end: Callable[..., R],
     ) -> None:
-        self._open = open_stream
-        self._on_delta: Callable[[StreamAccumulator, StreamDelta], R | None] = on_delta
-        self._on_end: Callable[..., R] = on_end
-        self._stream: AsyncChatStream | None = None
-        self._final: R | None = None
+        super().__init__(on_delta, on_end)
+        self._opener = open_stream
         self._iterator: AsyncGenerator[R, None] = self._run()
 
     async def _run(self) -> AsyncGenerator[R, None]:
-        stream = self._stream = await self._open()
+        stream = self._stream = await self._opener()
         acc = stream.accumulator
         on_delta = self._on_delta
         deltas = aiter(stream)
@@ -145,31 +169,27 @@ class AsyncResponseStream(Generic[R]):
                     yield item
         finally:
             await deltas.aclose()  # type: ignore[attr-defined]
-        self._final = self._on_end(acc.completion(), delta="")
-        yield self._final
+        yield self._last(acc)
 
     def __aiter__(self) -> AsyncIterator[R]:
         return self._iterator
 
-    async def stop(self) -> R | None:
+    async def stop(self) -> R:
         """Stop reading; close the HTTP stream; return the response for what was received."""
         await self._iterator.aclose()
-        if self._final is not None:
-            return self._final
-        if self._stream is None:  # stopped before the response arrived: nothing was received
-            return self._on_end(_empty_completion(), delta="", incomplete=True)
-        await self._stream.aclose()
-        return self._on_end(self._stream.accumulator.completion(), delta="", incomplete=True)
+        if self._open:
+            await self._stream.aclose()  # type: ignore[union-attr]
+        return self._stopped()
 
 
 class _Call:
     """The instrumentation of one streaming call: what ``llm_*_callback`` would emit."""
 
     def __init__(
-        self, llm: LLM, kind: str, messages: Sequence[ChatMessage] | None, prompt: str | None
+        self, llm: LLM, messages: Sequence[ChatMessage] | None, prompt: str | None
     ) -> None:
         self.llm = llm
-        self.chat = kind == "chat"
+        self.chat = messages is not None
         self.messages = list(messages) if messages is not None else []
         self.prompt = prompt or ""
         self.span_id = active_span_id.get()
@@ -246,6 +266,30 @@ class _Call:
         if during_stream:
             dispatcher.event(ExceptionEvent(exception=exc, span_id=self.span_id))
 
+    def prepare(self, kwargs: dict[str, Any], prepare: Callable[[], T]) -> T:
+        """Validate the request now; an error ends the call (start, then the error) at once."""
+        try:
+            return prepare()
+        except BaseException as exc:
+            with self.manager.as_trace(self.trace):
+                self.start(kwargs)
+                self.fail(exc, during_stream=False)
+            raise
+
+    def begin(self, kwargs: dict[str, Any]) -> None:
+        """Reading starts, and so does the call (a stream never read emits nothing)."""
+        with self.manager.as_trace(self.trace):
+            self.start(kwargs)
+
+
+@contextlib.contextmanager
+def _closing_quietly() -> Iterator[None]:
+    """Around closing an abandoned stream: a failure is logged, not raised to the caller."""
+    try:
+        yield
+    except Exception:
+        logger.warning("closing an abandoned OpenRouter stream failed", exc_info=True)
+
 
 def instrument_stream(
     llm: LLM,
@@ -272,20 +316,11 @@ def instrument_stream(
     Returns:
         The responses, each reported as in progress, the last one in the end event.
     """
-    call = _Call(llm, "chat" if messages is not None else "completion", messages, prompt)
-    try:
-        responses = prepare()
-    except BaseException as exc:
-        with call.manager.as_trace(call.trace):
-            call.start(kwargs)
-            call.fail(exc, during_stream=False)
-        raise
+    call = _Call(llm, messages, prompt)
+    responses = call.prepare(kwargs, prepare)
 
     def events() -> Generator[R, None, None]:
-        # The call starts when reading starts, as the request does: a stream that is never
-        # read sends nothing and emits nothing.
-        with call.manager.as_trace(call.trace):
-            call.start(kwargs)
+        call.begin(kwargs)
         last: R | None = None
         try:
             if llm.rate_limiter is not None:
@@ -295,11 +330,9 @@ def instrument_stream(
                 yield item
                 last = item
         except _STOPS:
-            try:
+            final: R | None = None
+            with _closing_quietly():
                 final = responses.stop()
-            except Exception:  # closing must not turn the caller's close() into an error
-                logger.warning("closing an abandoned OpenRouter stream failed", exc_info=True)
-                final = None
             call.end(final or last)
             raise
         except BaseException as exc:
@@ -319,18 +352,11 @@ async def instrument_astream(
     prompt: str | None = None,
 ) -> AsyncGenerator[R, None]:
     """Asynchronous :func:`instrument_stream`."""
-    call = _Call(llm, "chat" if messages is not None else "completion", messages, prompt)
-    try:
-        responses = prepare()
-    except BaseException as exc:
-        with call.manager.as_trace(call.trace):
-            call.start(kwargs)
-            call.fail(exc, during_stream=False)
-        raise
+    call = _Call(llm, messages, prompt)
+    responses = call.prepare(kwargs, prepare)
 
     async def events() -> AsyncGenerator[R, None]:
-        with call.manager.as_trace(call.trace):
-            call.start(kwargs)
+        call.begin(kwargs)
         last: R | None = None
         try:
             if llm.rate_limiter is not None:
@@ -340,11 +366,9 @@ async def instrument_astream(
                 yield item
                 last = item
         except _STOPS:
-            try:
+            final: R | None = None
+            with _closing_quietly():
                 final = await responses.stop()
-            except Exception:  # closing must not turn the caller's aclose() into an error
-                logger.warning("closing an abandoned OpenRouter stream failed", exc_info=True)
-                final = None
             call.end(final or last)
             raise
         except BaseException as exc:

@@ -1,9 +1,18 @@
-"""``OpenRouter``: a LlamaIndex function-calling LLM for every model on OpenRouter."""
+"""``OpenRouter``: a LlamaIndex function-calling LLM for every model on OpenRouter.
+
+The class holds LlamaIndex's side: fields, ``metadata`` and the chat and completion methods.
+Messages are converted by :mod:`llama_index_openrouter._messages`; the request body is built by
+the core builder (:func:`openrouter_core.request.build_chat_request`) and sent through
+:mod:`openrouter_core.gateway`; answers are mapped by :mod:`llama_index_openrouter._responses`;
+streams are instrumented by :mod:`llama_index_openrouter._stream`. Tool calling and structured
+output come from :class:`~llama_index_openrouter._function_calling.OpenRouterFunctionCalling`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, cast
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -19,43 +28,34 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
 from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]
 from llama_index.core.instrumentation.events.exception import ExceptionEvent
-from llama_index.core.instrumentation.events.llm import (
-    LLMStructuredPredictEndEvent,
-    LLMStructuredPredictInProgressEvent,
-    LLMStructuredPredictStartEvent,
-)
 from llama_index.core.instrumentation.span import active_span_id
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
-from llama_index.core.llms.function_calling import FunctionCallingLLM
-from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import PydanticProgramMode
 from pydantic import Field, PrivateAttr, SecretStr, field_serializer
 
-from llama_index_openrouter import utils
+from llama_index_openrouter import _responses
+from llama_index_openrouter._function_calling import OpenRouterFunctionCalling
+from llama_index_openrouter._messages import to_openrouter_messages
 from llama_index_openrouter._stream import (
     AsyncResponseStream,
     ResponseStream,
     instrument_astream,
     instrument_stream,
 )
-from openrouter_core.options import (
-    OpenRouterOptions,
+from openrouter_core import gateway
+from openrouter_core.options import Plugin, ProviderPreferences, ReasoningConfig
+from openrouter_core.request import (
+    OPENAI_PARAMS,
+    OPTION_FIELDS,
+    ChatRequest,
     OptionsMemo,
-    Plugin,
-    ProviderPreferences,
-    ReasoningConfig,
+    build_chat_request,
+    check_model_id,
 )
-from openrouter_core.settings import build_headers, public_headers, resolve_base_url
-from openrouter_core.validation import check_chat_body, check_model_id
+from openrouter_core.settings import ClientConfig, public_headers, resolve_base_url
 
 if TYPE_CHECKING:
-    from llama_index.core.prompts import BasePromptTemplate
-    from llama_index.core.tools.types import BaseTool
-    from llama_index.core.types import Model
-
-    from openrouter_core.client import ClientConfig
-    from openrouter_core.model_info import ModelInfo
-    from openrouter_core.transport import RequestOptions
+    from openrouter_core.catalog import ModelInfo
 
 __all__ = ["DEFAULT_CONTEXT_WINDOW", "DEFAULT_MODEL", "OpenRouter"]
 
@@ -67,14 +67,27 @@ DEFAULT_MODEL = "openrouter/auto"
 DEFAULT_CONTEXT_WINDOW = 32_768
 """Context window assumed when neither the constructor nor the model catalog gives one."""
 
-_BASE_URL_ENV = ("OPENROUTER_BASE_URL", "OPENROUTER_API_BASE")
-_OPTION_FIELDS = ("provider", "models", "route", "transforms", "plugins", "reasoning", "session_id")
 _CLIENT_FIELDS = frozenset(
     {"api_key", "api_base", "timeout", "max_retries", "app_url", "app_title", "default_headers"}
 )
 
 
-class OpenRouter(FunctionCallingLLM):
+@contextlib.contextmanager
+def _failures_reported() -> Iterator[None]:
+    """Emit an ``ExceptionEvent`` for a plain request that fails, in the call's span.
+
+    ``llm_chat_callback`` emits none for a plain call that raises (only streams get one), so
+    event handlers would never see the error, nor the usage OpenRouter billed for it
+    (``OpenRouterError.usage``), which the usage handler records as a failed call.
+    """
+    try:
+        yield
+    except Exception as exc:
+        dispatcher.event(ExceptionEvent(exception=exc, span_id=active_span_id.get()))
+        raise
+
+
+class OpenRouter(OpenRouterFunctionCalling):
     """An OpenRouter model as a LlamaIndex ``FunctionCallingLLM``.
 
     Chat, completion, streaming, tool calling (``FunctionAgent``, ``AgentWorkflow``,
@@ -162,7 +175,7 @@ class OpenRouter(FunctionCallingLLM):
         "tool calling (False); from the model catalog when None, else tool calling.",
     )
 
-    _client_config: Any = PrivateAttr(default=None)
+    _client_config: ClientConfig | None = PrivateAttr(default=None)
     _options_memo: OptionsMemo = PrivateAttr(default_factory=OptionsMemo)
 
     def __init__(
@@ -285,8 +298,7 @@ class OpenRouter(FunctionCallingLLM):
         """
         from openrouter_core.catalog import catalog_info  # loads on first use, not at import
 
-        base_url = resolve_base_url(self.api_base, env=_BASE_URL_ENV)
-        return catalog_info(base_url, self.model, prefetch=True)
+        return catalog_info(resolve_base_url(self.api_base), self.model, prefetch=True)
 
     @property
     def metadata(self) -> LLMMetadata:
@@ -321,122 +333,62 @@ class OpenRouter(FunctionCallingLLM):
     # ---------------------------------------------------------------------------- requests
 
     def _config(self) -> ClientConfig:
-        config: ClientConfig | None = self._client_config
+        config = self._client_config
         if config is None:
-            from openrouter_core.client import ClientConfig
-
-            config = ClientConfig.build(
+            config = self._client_config = ClientConfig.build(
                 api_key=self.api_key,
-                base_url=resolve_base_url(self.api_base, env=_BASE_URL_ENV),
+                base_url=self.api_base,
                 timeout=self.timeout,
                 max_retries=self.max_retries,
-                headers=build_headers(
-                    app_url=self.app_url,
-                    app_title=self.app_title,
-                    default_headers=self.default_headers,
-                ),
+                headers=self.default_headers,
                 model=self.model,
+                app_url=self.app_url,
+                app_title=self.app_title,
             )
-            self._client_config = config
         return config
 
-    def _options(self) -> OpenRouterOptions | None:
-        values = {name: getattr(self, name) for name in _OPTION_FIELDS}
-        present = {name: value for name, value in values.items() if value is not None}
-        # Validated once while unchanged; values assigned or changed later are checked.
-        return self._options_memo.get(present)
+    def _request(self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]) -> ChatRequest:
+        """The request of one call; bad input raises before anything is sent."""
+        fields = type(self).model_fields
+        options = {o: getattr(self, o) for o in OPTION_FIELDS if o in fields}
+        return build_chat_request(
+            model=self.model,
+            messages=to_openrouter_messages(messages),
+            params={p: getattr(self, p) for p in OPENAI_PARAMS if p in fields},
+            # validated once while unchanged; values assigned or changed later are checked
+            options=self._options_memo.get({k: v for k, v in options.items() if v is not None}),
+            extra=self.additional_kwargs,
+            call=kwargs,
+            stacklevel=5,
+        )
 
     def _prepare(
         self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]
-    ) -> tuple[ClientConfig, dict[str, Any], RequestOptions | None]:
-        """Resolve the client settings and build the body: every error before any request."""
-        config = self._config()
-        call_kwargs = dict(kwargs)
-        transport_kwargs = {k: call_kwargs.pop(k) for k in utils.TRANSPORT_KWARGS & kwargs.keys()}
-        params: dict[str, Any] = {}
-        if self.temperature is not None:
-            params["temperature"] = self.temperature
-        if self.max_tokens is not None:
-            params["max_tokens"] = self.max_tokens
-        body = utils.build_request_body(
-            self.model,
-            utils.to_openrouter_messages(messages),
-            params=params,
-            options=self._options(),
-            additional_kwargs=self.additional_kwargs,
-            call_kwargs=call_kwargs,
-        )
-        check_chat_body(body)
-        if body["model"] != self.model:
-            check_model_id(body["model"], stacklevel=4)
-        options = None
-        if transport_kwargs:
-            from openrouter_core.transport import RequestOptions
-
-            options = RequestOptions(
-                timeout=transport_kwargs.get("timeout"),
-                max_retries=transport_kwargs.get("max_retries"),
-                headers=transport_kwargs.get("extra_headers"),
-            )
-        return config, body, options
+    ) -> tuple[ClientConfig, ChatRequest]:
+        """Resolve the client settings and build the request: every error before any request."""
+        return self._config(), self._request(messages, kwargs)
 
     def _send(self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        config, body, options = self._prepare(messages, kwargs)
-        from openrouter_core import transport
-        from openrouter_core.client import get_client
-
-        try:
-            return transport.complete(get_client(config), body, options=options)
-        except Exception as exc:
-            _report_failure(exc)
-            raise
+        with _failures_reported():
+            return gateway.complete(*self._prepare(messages, kwargs))
 
     async def _asend(
         self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]
     ) -> dict[str, Any]:
-        config, body, options = self._prepare(messages, kwargs)
-        from openrouter_core import transport
-        from openrouter_core.client import get_async_client
-
-        try:
-            return await transport.acomplete(get_async_client(config), body, options=options)
-        except Exception as exc:
-            _report_failure(exc)
-            raise
+        with _failures_reported():
+            return await gateway.acomplete(*self._prepare(messages, kwargs))
 
     def _stream(
-        self,
-        messages: Sequence[ChatMessage],
-        kwargs: Mapping[str, Any],
-        on_delta: Any,
-        on_end: Any,
+        self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any], on_delta: Any, on_end: Any
     ) -> ResponseStream[Any]:
-        config, body, options = self._prepare(messages, kwargs)
-
-        def open_stream() -> Any:
-            from openrouter_core import transport
-            from openrouter_core.client import get_client
-
-            return transport.open_stream(get_client(config), body, options=options)
-
-        return ResponseStream(open_stream, on_delta, on_end)
+        config, request = self._prepare(messages, kwargs)
+        return ResponseStream(lambda: gateway.open_stream(config, request), on_delta, on_end)
 
     def _astream(
-        self,
-        messages: Sequence[ChatMessage],
-        kwargs: Mapping[str, Any],
-        on_delta: Any,
-        on_end: Any,
+        self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any], on_delta: Any, on_end: Any
     ) -> AsyncResponseStream[Any]:
-        config, body, options = self._prepare(messages, kwargs)
-
-        async def open_stream() -> Any:
-            from openrouter_core import transport
-            from openrouter_core.client import get_async_client
-
-            return await transport.aopen_stream(get_async_client(config), body, options=options)
-
-        return AsyncResponseStream(open_stream, on_delta, on_end)
+        config, request = self._prepare(messages, kwargs)
+        return AsyncResponseStream(lambda: gateway.aopen_stream(config, request), on_delta, on_end)
 
     # ---------------------------------------------------------------------------- chat
 
@@ -452,19 +404,19 @@ class OpenRouter(FunctionCallingLLM):
                 ``max_retries``, ``extra_headers``.
 
         Returns:
-            The response; see :func:`llama_index_openrouter.utils.chat_response_from_body`.
+            The response; see :func:`llama_index_openrouter._responses.chat_response`.
 
         Raises:
             MissingAPIKeyError: No API key is configured.
             OpenRouterError: The request failed (a typed subclass says how).
         """
-        return utils.chat_response_from_body(self._send(messages, kwargs))
+        return _responses.chat_response(self._send(messages, kwargs))
 
     @dispatcher.span
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Asynchronous :meth:`chat`."""
-        return utils.chat_response_from_body(await self._asend(messages, kwargs))
+        return _responses.chat_response(await self._asend(messages, kwargs))
 
     @dispatcher.span
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
@@ -478,9 +430,7 @@ class OpenRouter(FunctionCallingLLM):
         return instrument_stream(
             self,
             kwargs,
-            lambda: self._stream(
-                messages, kwargs, utils.chat_response_from_delta, utils.chat_response_from_body
-            ),
+            lambda: self._stream(messages, kwargs, _responses.chat_delta, _responses.chat_response),
             messages=messages,
         )
 
@@ -493,7 +443,7 @@ class OpenRouter(FunctionCallingLLM):
             self,
             kwargs,
             lambda: self._astream(
-                messages, kwargs, utils.chat_response_from_delta, utils.chat_response_from_body
+                messages, kwargs, _responses.chat_delta, _responses.chat_response
             ),
             messages=messages,
         )
@@ -509,7 +459,7 @@ class OpenRouter(FunctionCallingLLM):
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Send ``prompt`` as a user message; return the text with usage, cost and provider."""
         data = self._send(self._prompt_messages(prompt), kwargs)
-        return utils.completion_response_from_body(data)
+        return _responses.completion_response(data)
 
     @dispatcher.span
     @llm_completion_callback()
@@ -518,7 +468,7 @@ class OpenRouter(FunctionCallingLLM):
     ) -> CompletionResponse:
         """Asynchronous :meth:`complete`."""
         data = await self._asend(self._prompt_messages(prompt), kwargs)
-        return utils.completion_response_from_body(data)
+        return _responses.completion_response(data)
 
     @dispatcher.span
     def stream_complete(
@@ -531,8 +481,8 @@ class OpenRouter(FunctionCallingLLM):
             lambda: self._stream(
                 self._prompt_messages(prompt),
                 kwargs,
-                utils.completion_response_from_delta,
-                utils.completion_response_from_body,
+                _responses.completion_delta,
+                _responses.completion_response,
             ),
             prompt=prompt,
         )
@@ -548,295 +498,8 @@ class OpenRouter(FunctionCallingLLM):
             lambda: self._astream(
                 self._prompt_messages(prompt),
                 kwargs,
-                utils.completion_response_from_delta,
-                utils.completion_response_from_body,
+                _responses.completion_delta,
+                _responses.completion_response,
             ),
             prompt=prompt,
         )
-
-    # ---------------------------------------------------------------------------- tools
-
-    def _prepare_chat_with_tools(
-        self,
-        tools: Sequence[BaseTool],
-        user_msg: str | ChatMessage | None = None,
-        chat_history: list[ChatMessage] | None = None,
-        verbose: bool = False,
-        allow_parallel_tool_calls: bool = False,
-        tool_required: bool = False,
-        tool_choice: str | dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        """Build the arguments of a tool-calling ``chat`` (``chat_history`` is not modified)."""
-        messages = list(chat_history or [])
-        if isinstance(user_msg, str):
-            messages.append(ChatMessage(role=MessageRole.USER, content=user_msg))
-        elif user_msg is not None:
-            messages.append(user_msg)
-        prepared: dict[str, Any] = {"messages": messages, **kwargs}
-        specs = utils.to_openrouter_tools(tools)
-        if specs:
-            prepared["tools"] = specs
-            prepared["tool_choice"] = utils.resolve_tool_choice(tool_choice, required=tool_required)
-            prepared["parallel_tool_calls"] = allow_parallel_tool_calls
-        return prepared
-
-    def stream_chat_with_tools(
-        self,
-        tools: Sequence[BaseTool],
-        user_msg: str | ChatMessage | None = None,
-        chat_history: list[ChatMessage] | None = None,
-        verbose: bool = False,
-        allow_parallel_tool_calls: bool = False,
-        tool_required: bool = False,
-        **kwargs: Any,
-    ) -> ChatResponseGen:
-        """Stream a tool-calling chat, keeping only the first tool call unless told otherwise.
-
-        As :meth:`chat_with_tools` does, each response holds only the first tool call unless
-        ``allow_parallel_tool_calls``; the instrumentation events still carry every call the
-        model made.
-        """
-        responses = super().stream_chat_with_tools(
-            tools,
-            user_msg=user_msg,
-            chat_history=chat_history,
-            verbose=verbose,
-            allow_parallel_tool_calls=allow_parallel_tool_calls,
-            tool_required=tool_required,
-            **kwargs,
-        )
-        return responses if allow_parallel_tool_calls else _first_calls_only(responses)
-
-    async def astream_chat_with_tools(
-        self,
-        tools: Sequence[BaseTool],
-        user_msg: str | ChatMessage | None = None,
-        chat_history: list[ChatMessage] | None = None,
-        verbose: bool = False,
-        allow_parallel_tool_calls: bool = False,
-        tool_required: bool = False,
-        **kwargs: Any,
-    ) -> ChatResponseAsyncGen:
-        """Asynchronous :meth:`stream_chat_with_tools`."""
-        responses = await super().astream_chat_with_tools(
-            tools,
-            user_msg=user_msg,
-            chat_history=chat_history,
-            verbose=verbose,
-            allow_parallel_tool_calls=allow_parallel_tool_calls,
-            tool_required=tool_required,
-            **kwargs,
-        )
-        return responses if allow_parallel_tool_calls else _afirst_calls_only(responses)
-
-    def _validate_chat_with_tools_response(
-        self,
-        response: ChatResponse,
-        tools: Sequence[BaseTool],
-        allow_parallel_tool_calls: bool = False,
-        **kwargs: Any,
-    ) -> ChatResponse:
-        """Keep only the first tool call unless parallel calls were allowed."""
-        if not allow_parallel_tool_calls:
-            return utils.keep_first_tool_call(response)
-        return response
-
-    def get_tool_calls_from_response(
-        self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
-    ) -> list[ToolSelection]:
-        """The tool calls of a response as ``ToolSelection``s.
-
-        Args:
-            response: A response of this model (streamed or not).
-            error_on_no_tool_call: Raise ``ValueError`` when there is no tool call or its
-                arguments are not a JSON object; otherwise return ``[]``, or put the arguments
-                as received under :data:`~llama_index_openrouter.utils.RAW_ARGUMENTS_KEY`.
-            **kwargs: Ignored.
-
-        Returns:
-            One selection per call.
-        """
-        return utils.tool_selections_from_response(
-            response, error_on_no_tool_call=error_on_no_tool_call
-        )
-
-    # ---------------------------------------------------------------------------- structured
-
-    def _structured_messages(
-        self, prompt: BasePromptTemplate, prompt_args: Mapping[str, Any]
-    ) -> list[ChatMessage]:
-        return self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
-
-    @staticmethod
-    def _parse_structured(output_cls: type[Model], response: ChatResponse) -> Model:
-        content = response.message.content or ""
-        if not content.strip():
-            msg = f"the model returned no JSON for {output_cls.__name__}"
-            raise ValueError(msg)
-        return output_cls.model_validate_json(content)
-
-    @dispatcher.span
-    def structured_predict(
-        self,
-        output_cls: type[Model],
-        prompt: BasePromptTemplate,
-        llm_kwargs: dict[str, Any] | None = None,
-        **prompt_args: Any,
-    ) -> Model:
-        """Answer with an instance of ``output_cls``.
-
-        Uses ``response_format`` ``json_schema`` when the model supports it
-        (``supports_json_schema`` or the catalog), tool calling otherwise.
-        """
-        if not self._uses_json_schema():
-            return cast(
-                "Model", super().structured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
-            )
-        dispatcher.event(
-            LLMStructuredPredictStartEvent(
-                output_cls=output_cls, template=prompt, template_args=prompt_args
-            )
-        )
-        kwargs = {
-            **(llm_kwargs or {}),
-            "response_format": utils.json_schema_response_format(output_cls),
-        }
-        response = self.chat(self._structured_messages(prompt, prompt_args), **kwargs)
-        result = self._parse_structured(output_cls, response)
-        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
-        return result
-
-    @dispatcher.span
-    async def astructured_predict(
-        self,
-        output_cls: type[Model],
-        prompt: BasePromptTemplate,
-        llm_kwargs: dict[str, Any] | None = None,
-        **prompt_args: Any,
-    ) -> Model:
-        """Asynchronous :meth:`structured_predict`."""
-        if not self._uses_json_schema():
-            result = await super().astructured_predict(
-                output_cls, prompt, llm_kwargs, **prompt_args
-            )
-            return cast("Model", result)
-        dispatcher.event(
-            LLMStructuredPredictStartEvent(
-                output_cls=output_cls, template=prompt, template_args=prompt_args
-            )
-        )
-        kwargs = {
-            **(llm_kwargs or {}),
-            "response_format": utils.json_schema_response_format(output_cls),
-        }
-        response = await self.achat(self._structured_messages(prompt, prompt_args), **kwargs)
-        result = self._parse_structured(output_cls, response)
-        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
-        return result
-
-    @dispatcher.span
-    def stream_structured_predict(
-        self,
-        output_cls: type[Model],
-        prompt: BasePromptTemplate,
-        llm_kwargs: dict[str, Any] | None = None,
-        **prompt_args: Any,
-    ) -> Generator[Any, None, None]:
-        """Stream ever more complete ``output_cls`` instances (see :meth:`structured_predict`)."""
-        if not self._uses_json_schema():
-            yield from super().stream_structured_predict(
-                output_cls, prompt, llm_kwargs, **prompt_args
-            )
-            return
-        from llama_index.core.program.utils import process_streaming_objects
-
-        dispatcher.event(
-            LLMStructuredPredictStartEvent(
-                output_cls=output_cls, template=prompt, template_args=prompt_args
-            )
-        )
-        kwargs = {
-            **(llm_kwargs or {}),
-            "response_format": utils.json_schema_response_format(output_cls),
-        }
-        current: Any = None
-        for response in self.stream_chat(self._structured_messages(prompt, prompt_args), **kwargs):
-            current = process_streaming_objects(
-                response,
-                output_cls,
-                cur_objects=[current] if current is not None else None,
-                llm=self,  # a model may answer with a tool call even so
-            )
-            dispatcher.event(LLMStructuredPredictInProgressEvent(output=current))
-            yield current
-        dispatcher.event(LLMStructuredPredictEndEvent(output=current))
-
-    @dispatcher.span
-    async def astream_structured_predict(
-        self,
-        output_cls: type[Model],
-        prompt: BasePromptTemplate,
-        llm_kwargs: dict[str, Any] | None = None,
-        **prompt_args: Any,
-    ) -> AsyncGenerator[Any, None]:
-        """Asynchronous :meth:`stream_structured_predict`."""
-        if not self._uses_json_schema():
-            return await super().astream_structured_predict(
-                output_cls, prompt, llm_kwargs, **prompt_args
-            )
-        from llama_index.core.program.utils import process_streaming_objects
-
-        kwargs = {
-            **(llm_kwargs or {}),
-            "response_format": utils.json_schema_response_format(output_cls),
-        }
-        messages = self._structured_messages(prompt, prompt_args)
-
-        async def gen() -> AsyncGenerator[Any, None]:
-            dispatcher.event(
-                LLMStructuredPredictStartEvent(
-                    output_cls=output_cls, template=prompt, template_args=prompt_args
-                )
-            )
-            current: Any = None
-            async for response in await self.astream_chat(messages, **kwargs):
-                current = process_streaming_objects(
-                    response,
-                    output_cls,
-                    cur_objects=[current] if current is not None else None,
-                    llm=self,
-                )
-                dispatcher.event(LLMStructuredPredictInProgressEvent(output=current))
-                yield current
-            dispatcher.event(LLMStructuredPredictEndEvent(output=current))
-
-        return gen()
-
-
-def _first_calls_only(responses: ChatResponseGen) -> ChatResponseGen:
-    """The responses, each with only its first tool call; closing this closes ``responses``."""
-    try:
-        for response in responses:
-            yield utils.first_tool_call_only(response)
-    finally:
-        responses.close()
-
-
-async def _afirst_calls_only(responses: ChatResponseAsyncGen) -> ChatResponseAsyncGen:
-    """Asynchronous :func:`_first_calls_only`."""
-    try:
-        async for response in responses:
-            yield utils.first_tool_call_only(response)
-    finally:
-        await responses.aclose()
-
-
-def _report_failure(exc: Exception) -> None:
-    """Emit an ``ExceptionEvent`` for a request that failed, in the call's span.
-
-    ``llm_chat_callback`` emits none for a plain call that raises (only streams get one), so
-    event handlers would never see the error, nor the usage OpenRouter billed for it
-    (``OpenRouterError.usage``), which the usage handler records as a failed call.
-    """
-    dispatcher.event(ExceptionEvent(exception=exc, span_id=active_span_id.get()))

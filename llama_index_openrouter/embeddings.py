@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import Field, PrivateAttr, SecretStr, field_serializer, model_validator
 
-from openrouter_core.embeddings import DEFAULT_BATCH_SIZE, DEFAULT_EMBEDDING_MODEL
+from openrouter_core import gateway
+from openrouter_core.embeddings import DEFAULT_BATCH_SIZE, DEFAULT_EMBEDDING_MODEL, check_texts
 from openrouter_core.options import ProviderPreferences
-from openrouter_core.settings import build_headers, public_headers
-
-if TYPE_CHECKING:
-    from openrouter_core.client import ClientConfig
+from openrouter_core.settings import ClientConfig, public_headers
 
 __all__ = ["OpenRouterEmbedding"]
 
@@ -95,25 +93,21 @@ class OpenRouterEmbedding(BaseEmbedding):
 
     def _client_config(self) -> ClientConfig:
         # Built at the first call, not in the constructor, so construction stays offline.
-        if self._config is None:
-            from openrouter_core.client import ClientConfig
-
-            self._config = ClientConfig.build(
+        config: ClientConfig | None = self._config
+        if config is None:
+            config = self._config = ClientConfig.build(
                 api_key=self.api_key,
                 base_url=self.api_base,
                 timeout=self.timeout,
                 max_retries=self.max_retries,
-                headers=build_headers(
-                    app_url=self.app_url,
-                    app_title=self.app_title,
-                    default_headers=self.default_headers,
-                ),
+                headers=self.default_headers,
                 model=self.model_name,
+                app_url=self.app_url,
+                app_title=self.app_title,
             )
-        config: ClientConfig = self._config
         return config
 
-    def _request_args(self) -> dict[str, Any]:
+    def _settings(self) -> dict[str, Any]:
         return {
             "batch_size": self.embed_batch_size,
             "dimensions": self.dimensions,
@@ -122,24 +116,17 @@ class OpenRouterEmbedding(BaseEmbedding):
         }
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
-        from openrouter_core.client import get_client
-        from openrouter_core.embeddings import check_texts, embed_texts
-
         texts = check_texts(texts)
         if not texts:
             return []
-        client = get_client(self._client_config())
-        return embed_texts(client, self.model_name, texts, **self._request_args())
+        return gateway.embed(self._client_config(), self.model_name, texts, **self._settings())
 
     async def _aembed(self, texts: list[str]) -> list[list[float]]:
-        from openrouter_core.client import get_async_client
-        from openrouter_core.embeddings import aembed_texts, check_texts
-
         texts = check_texts(texts)
         if not texts:
             return []
-        client = get_async_client(self._client_config())
-        return await aembed_texts(client, self.model_name, texts, **self._request_args())
+        config = self._client_config()
+        return await gateway.aembed(config, self.model_name, texts, **self._settings())
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return self._embed([query])[0]

@@ -18,11 +18,12 @@ from openrouter_core.options import ProviderPreferences
 if TYPE_CHECKING:
     import openai
 
-    from openrouter_core.transport import RequestOptions
+    from openrouter_core.request import RequestOptions
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "DEFAULT_EMBEDDING_MODEL",
+    "EmbeddingJob",
     "aembed_texts",
     "batched",
     "check_texts",
@@ -159,19 +160,43 @@ def parse_embeddings(
     return [v for v in vectors if v is not None]
 
 
-def _collect(
-    vectors: list[list[float]], batch: Sequence[str], model: str
-) -> Callable[[dict[str, Any]], None]:
-    """A transport ``check`` that parses one batch's vectors into ``vectors``.
+class EmbeddingJob:
+    """The checked requests of one embedding job: one body per batch, built before any is sent.
 
-    The response is validated before the call is reported, so a 200 without valid vectors is
-    recorded as a failed call (its usage was billed) rather than as a success.
+    Bad input (a non-string text, a bad ``dimensions``, invalid ``provider``) raises while the
+    job is built, so it never leaves a half-done job. :meth:`check` is the transport ``check``
+    of one batch: the response is validated before the call is reported, so a 200 without valid
+    vectors is recorded as a failed call (its usage was billed) rather than as a success.
     """
 
-    def check(data: dict[str, Any]) -> None:
-        vectors.extend(parse_embeddings(data, len(batch), model=model))
+    __slots__ = ("bodies", "model", "vectors")
 
-    return check
+    def __init__(
+        self,
+        model: str,
+        texts: Sequence[str],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        dimensions: int | None = None,
+        provider: ProviderPreferences | Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.model = model
+        self.bodies = [
+            embeddings_body(model, batch, dimensions=dimensions, provider=provider, extra=extra)
+            for batch in batched(check_texts(texts), batch_size)
+        ]
+        self.vectors: list[list[float]] = []
+        """The vectors received so far, in input order."""
+
+    def check(self, body: Mapping[str, Any]) -> Callable[[dict[str, Any]], None]:
+        """The transport ``check`` of the batch sent as ``body``: its vectors join the result."""
+        expected = len(body["input"])
+
+        def check(data: dict[str, Any]) -> None:
+            self.vectors.extend(parse_embeddings(data, expected, model=self.model))
+
+        return check
 
 
 def embed_texts(
@@ -179,29 +204,26 @@ def embed_texts(
     model: str,
     texts: Sequence[str],
     *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    dimensions: int | None = None,
-    provider: ProviderPreferences | Mapping[str, Any] | None = None,
-    extra: Mapping[str, Any] | None = None,
     options: RequestOptions | None = None,
+    **settings: Any,
 ) -> list[list[float]]:
-    """Embed ``texts`` in batches of ``batch_size``, one request per batch, in order.
+    """Embed ``texts`` in batches, one request per batch, in order (see :class:`EmbeddingJob`).
 
-    The bodies are built and checked for every batch before the first request, so bad input
-    never leaves a half-done job. A failing batch raises; batches already sent were billed
-    and were reported to the observers.
+    Args:
+        client: The shared synchronous client.
+        model: The embedding model id.
+        texts: The texts.
+        options: Per-request transport settings.
+        **settings: ``batch_size``, ``dimensions``, ``provider``, ``extra``.
+
+    A failing batch raises; batches already sent were billed and reported to the observers.
     """
     from openrouter_core.transport import post_json
 
-    batches = list(batched(texts, batch_size))
-    bodies = [
-        embeddings_body(model, b, dimensions=dimensions, provider=provider, extra=extra)
-        for b in batches
-    ]
-    vectors: list[list[float]] = []
-    for batch, body in zip(batches, bodies, strict=True):
-        post_json(client, _ENDPOINT, body, options=options, check=_collect(vectors, batch, model))
-    return vectors
+    job = EmbeddingJob(model, texts, **settings)
+    for body in job.bodies:
+        post_json(client, _ENDPOINT, body, options=options, check=job.check(body))
+    return job.vectors
 
 
 async def aembed_texts(
@@ -209,22 +231,13 @@ async def aembed_texts(
     model: str,
     texts: Sequence[str],
     *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    dimensions: int | None = None,
-    provider: ProviderPreferences | Mapping[str, Any] | None = None,
-    extra: Mapping[str, Any] | None = None,
     options: RequestOptions | None = None,
+    **settings: Any,
 ) -> list[list[float]]:
     """Asynchronous :func:`embed_texts` (batches are sent one after another)."""
     from openrouter_core.transport import apost_json
 
-    batches = list(batched(texts, batch_size))
-    bodies = [
-        embeddings_body(model, b, dimensions=dimensions, provider=provider, extra=extra)
-        for b in batches
-    ]
-    vectors: list[list[float]] = []
-    for batch, body in zip(batches, bodies, strict=True):
-        check = _collect(vectors, batch, model)
-        await apost_json(client, _ENDPOINT, body, options=options, check=check)
-    return vectors
+    job = EmbeddingJob(model, texts, **settings)
+    for body in job.bodies:
+        await apost_json(client, _ENDPOINT, body, options=options, check=job.check(body))
+    return job.vectors

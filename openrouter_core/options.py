@@ -1,10 +1,11 @@
-"""Typed OpenRouter-only request options and the ``extra_body`` they become.
+"""Typed OpenRouter-only request options: what each one may hold.
 
 OpenRouter accepts the OpenAI Chat Completions body plus its own fields (``provider``,
 ``models``, ``reasoning``, ``plugins`` ...). The official ``openai`` SDK sends such fields through
 ``extra_body=``; this module models them with pydantic so bad values fail before a request is
-made, and :func:`build_extra_body` merges several layers of them (for example the options set on
-a model instance and the ones passed to a single call) into that dict.
+made. Layering them into that dict (the options of a model instance, then of one call) is the
+request builder's job: :func:`openrouter_core.request.build_extra_body`, also importable from
+here.
 
 Every model allows unknown keys, which are sent unchanged, so a field OpenRouter adds tomorrow
 works without a new release of this package.
@@ -12,7 +13,6 @@ works without a new release of this package.
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping
 from decimal import Decimal
@@ -50,7 +50,7 @@ __all__ = [
     "ReasoningConfig",
     "ResponseHealingPlugin",
     "WebSearchPlugin",
-    "build_extra_body",
+    "to_plain",
 ]
 
 _ProviderSort: TypeAlias = Literal["price", "throughput", "latency", "exacto"]
@@ -441,12 +441,17 @@ class OpenRouterOptions(_OptionsModel):
     include_reasoning: bool | None = None
     """Legacy switch: ``True`` equals ``reasoning={}``, ``False`` equals ``{"exclude": True}``."""
 
+    trace: dict[str, Any] | None = None
+    """Trace metadata forwarded to OpenRouter's broadcast destinations."""
+
     def to_extra_body(self) -> dict[str, Any]:
         """Return these options as the ``extra_body`` dict for the OpenAI SDK.
 
         Returns:
             The same as ``build_extra_body(self)``.
         """
+        from openrouter_core.request import build_extra_body
+
         return build_extra_body(self)
 
 
@@ -454,176 +459,23 @@ OPENROUTER_OPTION_FIELDS: tuple[str, ...] = tuple(OpenRouterOptions.model_fields
 """Field names of :class:`OpenRouterOptions`, for routing per-call keyword arguments."""
 
 
-# --------------------------------------------------------------------------------------------
-# Building the extra_body
-# --------------------------------------------------------------------------------------------
+def to_plain(value: Any) -> Any:
+    """Typed option models (at any depth of a list) as plain JSON-ready dicts; other values as is.
 
-
-def _drop_none(mapping: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy of ``mapping`` without ``None`` values, also in nested dicts and lists."""
-    pruned: dict[str, Any] = {}
-    for key, value in mapping.items():
-        if value is None:
-            continue
-        if isinstance(value, dict):
-            pruned[key] = _drop_none(value)
-        elif isinstance(value, list):
-            pruned[key] = _drop_none_in_list(value)
-        else:
-            pruned[key] = value
-    return pruned
-
-
-def _drop_none_in_list(items: list[Any]) -> list[Any]:
-    """Copy a list, pruning the dicts inside it (``None`` items themselves are kept)."""
-    return [
-        _drop_none(item)
-        if isinstance(item, dict)
-        else _drop_none_in_list(item)
-        if isinstance(item, list)
-        else item
-        for item in items
-    ]
-
-
-def _restore_free_form(model: BaseModel, dumped: dict[str, Any], *, top: bool = False) -> None:
-    """Put back, as given, what ``_drop_none`` must not prune in ``model``'s serialised form.
-
-    ``None`` means "not set" for a declared field, and for any key at the top level of a
-    layer (``usage=None`` still gets the default). Below the top level, the value of an
-    unknown key and free-form content (a ``dict[str, Any]`` field, a plugin with an unknown
-    id) are sent exactly as the caller gave them, explicit ``None`` (JSON ``null``) included.
+    What a framework model keeps in its serialisable fields when given a typed option.
     """
-    fields = type(model).model_fields
-    for name in model.model_fields_set:
-        info = fields.get(name)
-        if info is None:
-            continue
-        key = info.alias or name
-        if key in dumped:
-            dumped[key] = _restore_value(getattr(model, name), dumped[key])
-    extra = model.__pydantic_extra__
-    if extra:
-        for key, value in extra.items():
-            if value is not None or not top:
-                dumped[key] = copy.deepcopy(value)
-
-
-def _restore_value(value: Any, dumped: Any) -> Any:
     if isinstance(value, BaseModel):
-        if isinstance(dumped, dict):
-            _restore_free_form(value, dumped)
-        return dumped
-    if isinstance(value, list) and isinstance(dumped, list) and len(value) == len(dumped):
-        return [_restore_value(item, out) for item, out in zip(value, dumped, strict=True)]
-    if isinstance(value, dict):
-        return copy.deepcopy(value)
-    return dumped
+        return value.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(value, list):
+        return [to_plain(item) for item in value]
+    return value
 
 
-def _layer_to_dict(layer: object) -> dict[str, Any]:
-    """Validate (unless already a model) and serialise one layer.
+def __getattr__(name: str) -> Any:
+    # Building the extra_body (layering, merging, memoising) is the request builder's job; the
+    # names stay importable from here, where they lived first.
+    if name in ("build_extra_body", "OptionsMemo"):
+        from openrouter_core import request
 
-    ``None`` values of declared fields are dropped at every depth; unknown keys and
-    free-form values are kept as given.
-    """
-    if isinstance(layer, OpenRouterOptions):
-        options = layer
-    elif isinstance(layer, Mapping):
-        if not layer:
-            return {}
-        options = OpenRouterOptions.model_validate(
-            layer if isinstance(layer, dict) else dict(layer)
-        )
-    else:
-        msg = f"an options layer must be OpenRouterOptions, a mapping or None, not {type(layer)}"
-        raise TypeError(msg)
-    if (
-        type(options) is OpenRouterOptions
-        and not options.model_fields_set
-        and not options.__pydantic_extra__
-    ):
-        return {}
-    dumped = _drop_none(options.model_dump(by_alias=True, exclude_none=True))
-    _restore_free_form(options, dumped, top=True)
-    return dumped
-
-
-def build_extra_body(
-    *layers: OpenRouterOptions | Mapping[str, Any] | None,
-    **overrides: Any,
-) -> dict[str, Any]:
-    """Merge option layers into the ``extra_body`` dict sent with a chat completion request.
-
-    Layers are applied left to right and ``overrides`` last. A top-level key in a later layer
-    replaces the earlier value, except ``provider``: its fields are merged one level deep, so a
-    per-call ``provider={"sort": "price"}`` keeps an ``order`` set earlier (a later
-    ``max_price`` still replaces an earlier one whole). ``None`` on a documented field means
-    "not set": it is dropped at every depth and never replaces an earlier value, and so is a
-    ``None`` at the top level of a layer; ``False``, ``0`` and ``[]`` are kept. Below the top
-    level, unknown keys and free-form values (a plugin with an unknown id, ``user_location``)
-    are sent exactly as given, ``None`` included (JSON ``null``).
-    ``"usage": {"include": True}`` is added unless a layer sets ``usage`` itself.
-
-    Args:
-        *layers: :class:`OpenRouterOptions` instances, plain mappings (validated through
-            :class:`OpenRouterOptions` first) or ``None`` (skipped).
-        **overrides: A final layer given as keyword arguments.
-
-    Returns:
-        A new dict, safe for the caller to modify.
-
-    Raises:
-        pydantic.ValidationError: A mapping layer or ``overrides`` holds an invalid value.
-        TypeError: A layer is neither :class:`OpenRouterOptions`, a mapping nor ``None``.
-
-    Example:
-        ```python
-        base = OpenRouterOptions(provider={"order": ["anthropic"]}, models=["a/b"])
-        build_extra_body(base, {"provider": {"sort": "price"}}, user="u-1")
-        # {'provider': {'order': ['anthropic'], 'sort': 'price'}, 'models': ['a/b'],
-        #  'user': 'u-1', 'usage': {'include': True}}
-        ```
-    """
-    merged: dict[str, Any] = {}
-    for layer in (*layers, overrides):
-        if layer is None:
-            continue
-        for key, value in _layer_to_dict(layer).items():
-            earlier = merged.get("provider") if key == "provider" else None
-            merged[key] = {**earlier, **value} if isinstance(earlier, dict) else value
-    if "usage" not in merged:
-        merged["usage"] = {"include": True}
-    return merged
-
-
-class OptionsMemo:
-    """Validated options of a model instance, kept while its option fields are unchanged.
-
-    A framework model reads its option fields into a mapping on every call and passes it to
-    :meth:`get`: when the mapping equals the one validated last time (compared by value, so a
-    dict or list changed in place is noticed) the same instance comes back, and the call does
-    not validate the same options again; otherwise the new content is validated (raising as
-    :class:`OpenRouterOptions` does) and remembered.
-    """
-
-    __slots__ = ("_entry",)
-
-    def __init__(self) -> None:
-        self._entry: tuple[dict[str, Any], OpenRouterOptions] | None = None
-
-    def get(self, layer: Mapping[str, Any]) -> OpenRouterOptions | None:
-        """The validated options for ``layer`` (``None`` when it is empty).
-
-        Raises:
-            pydantic.ValidationError: A value in ``layer`` is invalid.
-        """
-        if not layer:
-            return None
-        entry = self._entry  # one read: another thread may replace it meanwhile
-        if entry is not None and entry[0] == layer:
-            return entry[1]
-        options = OpenRouterOptions.model_validate(dict(layer))
-        # A deep copy, so that changing a value in place makes the next comparison fail.
-        self._entry = (copy.deepcopy(dict(layer)), options)
-        return options
+        return getattr(request, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,8 +6,9 @@ The key is held as a :class:`pydantic.SecretStr` so it never shows in ``repr`` o
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
@@ -18,8 +19,10 @@ if TYPE_CHECKING:
 __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
+    "BASE_URL_ENVS",
     "DEFAULT_BASE_URL",
     "SECRET_HEADERS",
+    "ClientConfig",
     "MissingAPIKeyError",
     "build_headers",
     "public_headers",
@@ -31,6 +34,8 @@ __all__ = [
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 API_KEY_ENV = "OPENROUTER_API_KEY"
 BASE_URL_ENV = "OPENROUTER_BASE_URL"
+BASE_URL_ENVS = (BASE_URL_ENV, "OPENROUTER_API_BASE")
+"""Where the base URL is read from, in order (the second is ``langchain-openrouter``'s name)."""
 SECRET_HEADERS = frozenset(
     {"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"}
 )
@@ -71,7 +76,7 @@ def require_api_key(key: SecretStr | None, *, model: str | None = None) -> str:
     return key.get_secret_value()
 
 
-def resolve_base_url(value: str | None, env: Iterable[str] = (BASE_URL_ENV,)) -> str:
+def resolve_base_url(value: str | None, env: Iterable[str] = BASE_URL_ENVS) -> str:
     """Return the base URL from the argument, the environment or the default, without a final /."""
     if not value:
         for name in env:
@@ -124,3 +129,75 @@ def public_headers(headers: Mapping[str, str] | None) -> dict[str, str] | None:
     if headers is None:
         return None
     return {k: v for k, v in headers.items() if k.lower() not in SECRET_HEADERS}
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientConfig:
+    """Everything that distinguishes one ``openai`` client from another.
+
+    Attributes:
+        api_key: The plain key (kept out of ``repr``).
+        base_url: The API root, e.g. ``https://openrouter.ai/api/v1``.
+        timeout: Seconds to wait for a response (``None`` = the SDK default of 600 s).
+        max_retries: Retries the SDK makes on 408/409/429/5xx and connection errors;
+            ``0`` means exactly one HTTP attempt.
+        headers: Extra headers sent on every request (attribution, user headers); kept out
+            of ``repr`` too, since a user's headers may carry credentials.
+    """
+
+    api_key: str = dataclasses.field(repr=False)
+    base_url: str
+    timeout: float | None
+    max_retries: int
+    headers: tuple[tuple[str, str], ...] = dataclasses.field(default=(), repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        api_key: Any,
+        base_url: str | None,
+        timeout: float | None,
+        max_retries: int,
+        headers: Mapping[str, str] | None = None,
+        model: str | None = None,
+        app_url: str | None = None,
+        app_title: str | None = None,
+        app_categories: Sequence[str] | None = None,
+    ) -> ClientConfig:
+        """Resolve the key (raising a clear error when there is none) and freeze the rest.
+
+        Args:
+            api_key: The key, or ``None`` for ``OPENROUTER_API_KEY``.
+            base_url: The API root, or ``None`` for the environment or the default.
+            timeout: Seconds per request (``None``: the SDK default).
+            max_retries: SDK retries.
+            headers: The user's extra headers; they win over the attribution headers.
+            model: The model, named in the missing-key error.
+            app_url: Sent as ``HTTP-Referer`` (app attribution).
+            app_title: Sent as ``X-Title`` and ``X-OpenRouter-Title``.
+            app_categories: Sent as ``X-OpenRouter-Categories``.
+        """
+        key = require_api_key(resolve_api_key(api_key), model=model)
+        user = dict(headers or {})
+        if app_categories:
+            user = {"X-OpenRouter-Categories": ",".join(app_categories), **user}
+        merged = build_headers(app_url=app_url, app_title=app_title, default_headers=user)
+        return cls(
+            api_key=key,
+            base_url=resolve_base_url(base_url),
+            timeout=timeout,
+            max_retries=max_retries,
+            headers=tuple(sorted(merged.items())),
+        )
+
+    def _kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "api_key": self.api_key,
+            "base_url": self.base_url,
+            "max_retries": self.max_retries,
+            "default_headers": dict(self.headers) or None,
+        }
+        if self.timeout is not None:
+            kwargs["timeout"] = self.timeout
+        return kwargs

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from openrouter_core import _json
+from openrouter_core.response import read_reasoning
 from openrouter_core.usage import OpenRouterUsage, usage_from_body
 
 __all__ = ["SSEDecoder", "StreamAccumulator", "StreamDelta", "merge_reasoning_details"]
@@ -353,10 +354,8 @@ class StreamAccumulator:
             if isinstance(content, str) and content:
                 self._text.append(content)
                 delta.content = content
-            reasoning = message.get("reasoning")
-            if reasoning is None:
-                reasoning = message.get("reasoning_content")
-            if isinstance(reasoning, str) and reasoning:
+            reasoning = read_reasoning(message)
+            if reasoning:
                 self._reasoning.append(reasoning)
                 delta.reasoning = reasoning
             details = message.get("reasoning_details")

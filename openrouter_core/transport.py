@@ -18,7 +18,6 @@ what happens before a request (:class:`_Call`) and after it (:meth:`_Call.result
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
@@ -41,6 +40,7 @@ from openrouter_core.observers import (
     notify_before,
     remove_observer,
 )
+from openrouter_core.request import RequestOptions
 from openrouter_core.streaming import SSEDecoder, StreamAccumulator, StreamDelta
 from openrouter_core.usage import usage_from_body
 
@@ -63,32 +63,6 @@ __all__ = [
 
 _CHAT = "/chat/completions"
 _Check = Callable[[dict[str, Any]], object]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class RequestOptions:
-    """Per-request settings passed to the SDK.
-
-    Attributes:
-        timeout: Seconds for this request, overriding the client's.
-        max_retries: Retries for this request, overriding the client's.
-        headers: Extra headers for this request.
-    """
-
-    timeout: float | None = None
-    max_retries: int | None = None
-    headers: Mapping[str, str] | None = None
-
-    def to_sdk(self) -> openai.RequestOptions:
-        """The SDK's ``options`` mapping."""
-        options: openai.RequestOptions = {}
-        if self.timeout is not None:
-            options["timeout"] = self.timeout
-        if self.max_retries is not None:
-            options["max_retries"] = self.max_retries
-        if self.headers:
-            options["headers"] = dict(self.headers)
-        return options
 
 
 def _parse_body(raw: bytes, model: str | None) -> Any:

@@ -1,5 +1,5 @@
 """Work saved on the hot paths keeps the behaviour: options validated once while unchanged,
-metadata without a usage parse, the SSE decoder's fast path."""
+the one reader of answers, the SSE decoder's fast path."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pydantic
 import pytest
 
-from openrouter_core.content import response_metadata
-from openrouter_core.options import OpenRouterOptions, OptionsMemo
+from openrouter_core.request import OptionsMemo
+from openrouter_core.response import read_answer
 from openrouter_core.streaming import SSEDecoder
 from openrouter_core.testing import OpenRouterEmulator
 
@@ -23,21 +23,19 @@ def test_options_memo_validates_once_while_the_content_is_unchanged() -> None:
     memo = OptionsMemo()
     provider = {"sort": "price", "order": ["anthropic"]}
     first = memo.get({"provider": provider, "models": ["a/b"]})
-    assert isinstance(first, OpenRouterOptions)
+    assert first == {"provider": {"sort": "price", "order": ["anthropic"]}, "models": ["a/b"]}
     assert memo.get({"provider": provider, "models": ["a/b"]}) is first
     assert memo.get({"provider": dict(provider), "models": ["a/b"]}) is first  # equal content
 
     provider["order"].append("openai")  # changed in place: noticed, validated again
     second = memo.get({"provider": provider, "models": ["a/b"]})
     assert second is not first
-    assert second is not None
-    assert second.provider is not None
-    assert second.provider.order == ["anthropic", "openai"]
+    assert second["provider"]["order"] == ["anthropic", "openai"]
 
 
 def test_options_memo_empty_layer_and_invalid_values() -> None:
     memo = OptionsMemo()
-    assert memo.get({}) is None
+    assert memo.get({}) == {}
     valid = memo.get({"provider": {"sort": "price"}})
     with pytest.raises(pydantic.ValidationError):
         memo.get({"provider": {"sort": 3}})
@@ -105,10 +103,10 @@ def test_llama_index_openrouter_sends_options_changed_in_place(
     assert bodies[-1]["models"] == ["openai/gpt-4o-mini", "google/gemini-2.5-flash"]
 
 
-# --- metadata without the usage ----------------------------------------------------------------
+# --- the answer without the usage --------------------------------------------------------------
 
 
-def test_response_metadata_without_usage_keeps_every_other_fact() -> None:
+def test_an_answer_without_usage_keeps_every_other_fact() -> None:
     body = {
         "id": "gen-1",
         "model": "openai/gpt-4o-mini",
@@ -116,14 +114,15 @@ def test_response_metadata_without_usage_keeps_every_other_fact() -> None:
         "choices": [{"finish_reason": "stop", "message": {"content": "x"}}],
         "usage": {"prompt_tokens": 3, "completion_tokens": 2, "cost": 0.5, "is_byok": False},
     }
-    full = response_metadata(body)
-    lean = response_metadata(body, with_usage=False)
-    assert full["usage"] is not None
-    assert full["usage"].input_tokens == 3
-    assert lean["usage"] is None
-    assert {k: v for k, v in full.items() if k != "usage"} == {
-        k: v for k, v in lean.items() if k != "usage"
-    }
+    full = read_answer(body)
+    lean = read_answer({k: v for k, v in body.items() if k != "usage"})
+    assert full.usage is not None
+    assert full.usage.input_tokens == 3
+    assert (full.cost, full.is_byok) == (0.5, False)
+    assert lean.usage is None
+    assert (lean.cost, lean.is_byok) == (None, None)
+    unchanged = ("id", "model", "provider", "finish_reason", "text", "tool_calls")
+    assert [getattr(full, k) for k in unchanged] == [getattr(lean, k) for k in unchanged]
 
 
 # --- SSE decoding -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from openrouter_core import options as options_module
+from openrouter_core import request as request_module
 from openrouter_core.options import (
     OPENROUTER_OPTION_FIELDS,
     CacheControl,
@@ -71,11 +72,13 @@ def test_all_is_pinned() -> None:
             "ReasoningConfig",
             "ResponseHealingPlugin",
             "WebSearchPlugin",
-            "build_extra_body",
+            "to_plain",
         ]
     )
     for name in options_module.__all__:
         assert hasattr(options_module, name)
+    # Layering the options lives with the request builder; the old import path still works.
+    assert options_module.build_extra_body is request_module.build_extra_body
 
 
 def test_option_fields_lists_every_field_for_kwarg_routing() -> None:
@@ -96,6 +99,7 @@ def test_option_fields_lists_every_field_for_kwarg_routing() -> None:
         "repetition_penalty",
         "cache_control",
         "include_reasoning",
+        "trace",
     )
     call_kwargs = {"models": ["a/b"], "reasoning": {"effort": "low"}, "temperature": 0.2}
     layer = {k: v for k, v in call_kwargs.items() if k in OPENROUTER_OPTION_FIELDS}

@@ -1,4 +1,4 @@
-"""The pure conversions of ``langchain_openrouter._convert``, on literal dicts, no client."""
+"""The pure conversions of the LangChain adapter (messages, tools, results), on literal dicts."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from langchain_openrouter import _convert
+from langchain_openrouter import _messages, _results, _tools
+from openrouter_core import request, tokens
+from openrouter_core.response import read_answer
 from openrouter_core.streaming import StreamAccumulator
 
 PNG = base64.b64encode(b"\x89PNG fake image bytes").decode()
@@ -36,7 +38,7 @@ def test_usage_metadata_maps_cache_and_reasoning_details() -> None:
         "prompt_tokens_details": {"cached_tokens": 60, "cache_write_tokens": 30},
         "completion_tokens_details": {"reasoning_tokens": 25},
     }
-    assert _convert.usage_metadata(usage) == {
+    assert _results.usage_metadata(read_answer({"usage": usage})) == {
         "input_tokens": 100,
         "output_tokens": 40,
         "total_tokens": 140,
@@ -67,7 +69,7 @@ def test_usage_metadata_maps_cache_and_reasoning_details() -> None:
     ],
 )
 def test_usage_metadata_accepts_every_wire_shape(usage: Any, expected: Any) -> None:
-    assert _convert.usage_metadata(usage) == expected
+    assert _results.usage_metadata(read_answer({"usage": usage})) == expected
 
 
 # ----------------------------------------------------------------------------- content
@@ -151,7 +153,7 @@ def test_usage_metadata_accepts_every_wire_shape(usage: Any, expected: Any) -> N
     ],
 )
 def test_format_block(block: Any, expected: dict[str, Any]) -> None:
-    assert _convert.format_block(block) == expected
+    assert _messages.format_block(block) == expected
 
 
 @pytest.mark.parametrize(
@@ -165,7 +167,7 @@ def test_format_block(block: Any, expected: dict[str, Any]) -> None:
 )
 def test_format_block_rejects_what_openrouter_cannot_take(block: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="block"):
-        _convert.format_block(block)
+        _messages.format_block(block)
 
 
 # ----------------------------------------------------------------------------- messages
@@ -188,7 +190,7 @@ def test_convert_messages_of_every_role() -> None:
         ),
         ChatMessage(role="developer", content="rules"),
     ]
-    assert _convert.convert_messages(messages) == [
+    assert _messages.convert_messages(messages) == [
         {"role": "system", "content": "be brief"},
         {"role": "user", "content": "hi", "name": "ann"},
         {
@@ -218,7 +220,7 @@ def test_assistant_content_keeps_text_only() -> None:
             "world",
         ]
     )
-    assert _convert.convert_message(message) == {
+    assert _messages.convert_message(message) == {
         "role": "assistant",
         "content": "Hello world",
         "reasoning": "think",
@@ -238,17 +240,17 @@ def test_reasoning_details_are_sent_back_unchanged_and_win_over_text() -> None:
     message = AIMessage(
         "ok", additional_kwargs={"reasoning_content": "s", "reasoning_details": details}
     )
-    out = _convert.convert_message(message)
+    out = _messages.convert_message(message)
     assert out["reasoning_details"] == details
     assert out["reasoning_details"] is details  # the very same list, order included
     assert "reasoning" not in out
     only_text = AIMessage("ok", additional_kwargs={"reasoning_content": "because"})
-    assert _convert.convert_message(only_text)["reasoning"] == "because"
+    assert _messages.convert_message(only_text)["reasoning"] == "because"
 
 
 def test_function_message_is_refused_with_a_clear_error() -> None:
     with pytest.raises(TypeError, match="ToolMessage"):
-        _convert.convert_message(FunctionMessage("x", name="f"))
+        _messages.convert_message(FunctionMessage("x", name="f"))
 
 
 # ----------------------------------------------------------------------------- tools
@@ -277,23 +279,23 @@ _TOOLS = [
     ],
 )
 def test_format_tool_choice(choice: Any, expected: Any) -> None:
-    assert _convert.format_tool_choice(choice, _TOOLS) == expected
+    assert _tools.format_tool_choice(choice, _TOOLS) == expected
 
 
 def test_tool_choice_true_needs_exactly_one_tool() -> None:
-    assert _convert.format_tool_choice(True, _TOOLS[:1]) == {
+    assert _tools.format_tool_choice(True, _TOOLS[:1]) == {
         "type": "function",
         "function": {"name": "a"},
     }
     with pytest.raises(ValueError, match="exactly one tool"):
-        _convert.format_tool_choice(True, _TOOLS)
-    with pytest.raises(ValueError, match="not one of the bound tools"):
-        _convert.format_tool_choice("c", _TOOLS)
+        _tools.format_tool_choice(True, _TOOLS)
+    with pytest.raises(ValueError, match="not one of the tools"):
+        _tools.format_tool_choice("c", _TOOLS)
 
 
 def test_format_tools_reports_unconvertible_tools() -> None:
     with pytest.raises(ValueError, match="cannot convert 42"):
-        _convert.format_tools([42])
+        _tools.format_tools([42])
 
 
 # ----------------------------------------------------------------------------- responses
@@ -322,7 +324,7 @@ def test_malformed_tool_arguments_become_invalid_tool_calls() -> None:
             ],
         }
     )
-    message = _convert.chat_result(body).generations[0].message
+    message = _results.chat_result(body).generations[0].message
     assert isinstance(message, AIMessage)
     assert message.tool_calls == [{"name": "h", "args": {}, "id": "c3", "type": "tool_call"}]
     assert [(c["name"], c["args"]) for c in message.invalid_tool_calls] == [
@@ -333,7 +335,7 @@ def test_malformed_tool_arguments_become_invalid_tool_calls() -> None:
 
 
 def test_response_metadata_keeps_cost_as_sent() -> None:
-    metadata = _convert.message_response_metadata(_body({"role": "assistant", "content": "x"}))
+    metadata = _results.response_metadata(read_answer(_body({"role": "assistant", "content": "x"})))
     assert metadata["cost"] == 2e-6
     assert metadata["model_name"] == "openai/gpt-4o-mini-2024-07-18"
     assert metadata["model_provider"] == "openrouter"
@@ -341,7 +343,7 @@ def test_response_metadata_keeps_cost_as_sent() -> None:
 
 def test_stream_converter_sends_call_ids_and_names_once() -> None:
     accumulator = StreamAccumulator()
-    converter = _convert.StreamConverter()
+    converter = _results.StreamConverter()
     fragments = [
         {"index": 0, "id": "c1", "function": {"name": "f", "arguments": ""}},
         # an upstream that repeats the id and name on every fragment
@@ -363,7 +365,7 @@ def test_stream_converter_sends_call_ids_and_names_once() -> None:
 def test_stream_converter_skips_empty_deltas() -> None:
     accumulator = StreamAccumulator()
     delta = accumulator.add({"choices": [{"index": 0, "delta": {"role": "assistant"}}]})
-    assert _convert.StreamConverter().chunk(delta) is None
+    assert _results.StreamConverter().chunk(delta) is None
 
 
 # ----------------------------------------------------------------------------- checks
@@ -383,12 +385,12 @@ def test_stream_converter_skips_empty_deltas() -> None:
 )
 def test_check_params_rejects(params: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"temperature|max_"):
-        _convert.check_params(params)
+        request.check_params(params)
 
 
 def test_check_params_accepts_the_edges() -> None:
-    _convert.check_params({"temperature": 0, "max_tokens": 1})
-    _convert.check_params({"temperature": 2.0, "max_completion_tokens": 10})
+    request.check_params({"temperature": 0, "max_tokens": 1})
+    request.check_params({"temperature": 2.0, "max_completion_tokens": 10})
 
 
 def test_count_tokens_estimate() -> None:
@@ -397,7 +399,7 @@ def test_count_tokens_estimate() -> None:
         {"role": "user", "content": [{"type": "text", "text": "b" * 8}, {"type": "image_url"}]},
     ]
     # reply 3 + per message 3 each + role words ("user" = 1 token each) + 10 + 2 + 85
-    assert _convert.count_tokens(messages, None, _convert.estimate_text_tokens) == 3 + 6 + 2 + 97
+    assert tokens.count_tokens(messages, None, tokens.estimate_text_tokens) == 3 + 6 + 2 + 97
 
 
 def test_several_choices_carry_the_usage_once() -> None:
@@ -405,7 +407,7 @@ def test_several_choices_carry_the_usage_once() -> None:
     body["choices"].append(
         {"index": 1, "finish_reason": "length", "message": {"role": "assistant", "content": "b"}}
     )
-    result = _convert.chat_result(body)
+    result = _results.chat_result(body)
     first, second = (g.message for g in result.generations)
     assert isinstance(first, AIMessage)
     assert isinstance(second, AIMessage)

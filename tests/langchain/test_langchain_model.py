@@ -13,7 +13,8 @@ from langchain_core.load import dumpd, dumps, load, loads
 from langchain_core.messages import HumanMessage
 from pydantic import SecretStr
 
-from langchain_openrouter import ChatOpenRouter, _convert
+from langchain_openrouter import ChatOpenRouter
+from openrouter_core import tokens
 from openrouter_core.options import ProviderPreferences, ReasoningConfig
 from openrouter_core.testing import OpenRouterEmulator
 
@@ -479,10 +480,10 @@ def test_importing_the_package_does_not_import_the_openai_sdk() -> None:
 
 @pytest.fixture
 def no_cached_encoding(monkeypatch: pytest.MonkeyPatch) -> None:
-    _convert._tiktoken_encoding.cache_clear()
+    tokens._tiktoken_encoding.cache_clear()
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", "")
     yield
-    _convert._tiktoken_encoding.cache_clear()
+    tokens._tiktoken_encoding.cache_clear()
 
 
 def test_token_count_without_a_cached_encoding_is_an_offline_estimate(
@@ -513,7 +514,7 @@ def test_token_count_uses_a_cached_tiktoken_encoding(monkeypatch: pytest.MonkeyP
         def encode(self, text: str, disallowed_special: Any = ()) -> list[int]:
             return [0] * len(text.split())
 
-    monkeypatch.setattr(_convert, "_tiktoken_encoding", Encoding)
+    monkeypatch.setattr(tokens, "_tiktoken_encoding", Encoding)
     llm = ChatOpenRouter(model=MODEL)
     assert llm.get_num_tokens("one two three") == 3
     tools = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
@@ -545,7 +546,7 @@ def test_token_ids_from_a_cached_tiktoken_encoding(monkeypatch: pytest.MonkeyPat
         def encode(self, text: str, disallowed_special: Any = ()) -> list[int]:
             return [len(word) for word in text.split()]
 
-    monkeypatch.setattr(_convert, "_tiktoken_encoding", Encoding)
+    monkeypatch.setattr(tokens, "_tiktoken_encoding", Encoding)
     llm = ChatOpenRouter(model=MODEL)
     assert llm.get_token_ids("one three") == [3, 5]
     assert llm.get_num_tokens("one three") == 2

@@ -419,7 +419,7 @@ def test_annotations_are_kept_on_the_message(
 
 
 def test_logprobs_become_llama_index_logprobs() -> None:
-    from llama_index_openrouter.utils import chat_response_from_body
+    from llama_index_openrouter._responses import chat_response
 
     body = {
         "id": "gen-1",
@@ -447,7 +447,7 @@ def test_logprobs_become_llama_index_logprobs() -> None:
         ],
     }
 
-    response = chat_response_from_body(body)
+    response = chat_response(body)
 
     assert response.logprobs is not None
     [[first, second]] = response.logprobs

@@ -1,0 +1,304 @@
+"""The one reader of a chat completion: every fact both frameworks show, read once, in one way.
+
+:func:`read_answer` reads a response body, or the completion a
+:class:`~openrouter_core.streaming.StreamAccumulator` built from a stream (the same shape), into
+an :class:`Answer`: text, reasoning (:func:`read_reasoning`, the one fallback rule),
+``reasoning_details``, tool calls with their arguments parsed (:func:`parse_arguments`: malformed
+JSON is reported, never raised), refusal, annotations, logprobs, the served model, provider and
+generation id, and the usage. The framework adapters only map an :class:`Answer` to their own
+objects, so a plain call and a stream of the same answer give the same message in both.
+
+Nothing here sends a request or imports the ``openai`` SDK.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from openrouter_core import _json
+from openrouter_core.usage import OpenRouterUsage, nonempty_str, usage_from_body
+
+__all__ = [
+    "Answer",
+    "ParsedArguments",
+    "ToolCall",
+    "parse_arguments",
+    "read_answer",
+    "read_answers",
+    "read_reasoning",
+    "read_text",
+    "read_tool_calls",
+    "reported_token_details",
+]
+
+
+def read_reasoning(message: Mapping[str, Any]) -> str | None:
+    """The reasoning text of a message or a stream delta: the one rule.
+
+    OpenRouter sends ``reasoning``; a few upstreams send ``reasoning_content`` instead. The
+    first non-empty string of the two wins; ``null``, ``""`` or anything else means no
+    reasoning (``None``), for a whole message and for one chunk alike.
+    """
+    for key in ("reasoning", "reasoning_content"):
+        value = message.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def read_text(content: Any) -> str:
+    """The text of a message's ``content``: a string, or the text parts of a list of parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            str(part.get("text") or "")
+            for part in content
+            if isinstance(part, Mapping) and part.get("type") == "text"
+        )
+    return ""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ParsedArguments:
+    """Tool-call arguments parsed from the JSON string a model produced.
+
+    Attributes:
+        args: The arguments as a dict, or ``None`` when they are not a JSON object.
+        raw: The string as received.
+        error: Why parsing failed, or ``None``.
+    """
+
+    args: dict[str, Any] | None
+    raw: str
+    error: str | None
+
+
+def parse_arguments(raw: str | None) -> ParsedArguments:
+    """Parse tool-call arguments; empty means ``{}``, malformed JSON is reported, not raised."""
+    text = raw or ""
+    if not text.strip():
+        return ParsedArguments({}, text, None)
+    try:
+        value = _json.loads(text)
+    except _json.JSONDecodeError as exc:
+        return ParsedArguments(None, text, f"arguments are not valid JSON: {exc}")
+    if not isinstance(value, dict):
+        return ParsedArguments(
+            None, text, f"arguments must be a JSON object, got {type(value).__name__}"
+        )
+    return ParsedArguments(value, text, None)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One tool call of an answer.
+
+    Attributes:
+        id: The call id the tool result must name (``None`` when the upstream sent none).
+        name: The tool's name (``""`` when missing).
+        arguments: The arguments as the JSON text received.
+        args: The arguments parsed, or ``None`` when they are not a JSON object.
+        error: Why ``args`` is ``None``.
+        index: The call's position in the answer.
+        type: ``"function"`` for every call a model makes today.
+    """
+
+    id: str | None
+    name: str
+    arguments: str
+    args: dict[str, Any] | None
+    error: str | None
+    index: int
+    type: str = "function"
+
+    def to_wire(self) -> dict[str, Any]:
+        """The call in OpenAI shape (``arguments`` as JSON text), as sent back in a request."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
+
+
+def read_tool_calls(raw_calls: Any) -> tuple[ToolCall, ...]:
+    """Read the ``tool_calls`` of a message; arguments sent as an object are kept as such."""
+    calls: list[ToolCall] = []
+    if not isinstance(raw_calls, list):
+        return ()
+    for position, raw in enumerate(raw_calls):
+        if not isinstance(raw, Mapping):
+            continue
+        function = raw.get("function")
+        function = function if isinstance(function, Mapping) else {}
+        arguments = function.get("arguments")
+        if isinstance(arguments, Mapping):
+            parsed = ParsedArguments(dict(arguments), _json.dumps(arguments), None)
+        else:
+            parsed = parse_arguments(arguments if isinstance(arguments, str) else None)
+        index = raw.get("index")
+        kind = raw.get("type")
+        calls.append(
+            ToolCall(
+                id=nonempty_str(raw.get("id")),
+                name=nonempty_str(function.get("name")) or "",
+                arguments=parsed.raw,
+                args=parsed.args,
+                error=parsed.error,
+                index=index if isinstance(index, int) and not isinstance(index, bool) else position,
+                type=kind if isinstance(kind, str) and kind else "function",
+            )
+        )
+    return tuple(calls)
+
+
+_DETAIL_KEYS = (
+    ("prompt_tokens_details", "cached_tokens"),
+    ("prompt_tokens_details", "cache_write_tokens"),
+    ("completion_tokens_details", "reasoning_tokens"),
+    ("completion_tokens_details", "image_tokens"),
+)
+
+
+def reported_token_details(usage: Any) -> frozenset[str]:
+    """Which token details a ``usage`` object reported (``cached_tokens``, ``reasoning_tokens``...).
+
+    An unreported detail is unknown, not zero; a framework that distinguishes the two (LangChain's
+    ``usage_metadata`` leaves unknown details out) asks this.
+    """
+    if not isinstance(usage, Mapping):
+        return frozenset()
+    found = set()
+    for group, key in _DETAIL_KEYS:
+        details = usage.get(group)
+        if isinstance(details, Mapping) and details.get(key) is not None:
+            found.add(key)
+    return frozenset(found)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Answer:
+    """One choice of a chat completion, read once for every framework.
+
+    Attributes:
+        id: OpenRouter's ``gen-...`` id.
+        model: The model that answered, as OpenRouter reported it.
+        provider: The provider that served it (``"Amazon Bedrock"``...).
+        created: The response's ``created`` timestamp.
+        object: The response's ``object`` (``"chat.completion"``).
+        system_fingerprint: As sent (usually ``None``).
+        service_tier: As sent (usually ``None``).
+        finish_reason: OpenRouter's normalised finish reason.
+        native_finish_reason: The provider's own finish reason.
+        text: The answer's text (``""`` when none).
+        reasoning: The reasoning text (see :func:`read_reasoning`), ``None`` when none.
+        reasoning_details: The ``reasoning_details`` entries exactly as received.
+        tool_calls: The tool calls, arguments parsed.
+        refusal: A refusal message, when the model refused.
+        annotations: Annotations (URL citations...) as received.
+        logprobs: The choice's ``logprobs.content`` entries, ``None`` when not sent.
+        usage: The parsed usage (on the first choice only), ``None`` when not reported.
+        usage_details: The token details the usage reported (:func:`reported_token_details`).
+        cost: ``usage.cost`` exactly as sent (a JSON number), ``None`` when not reported.
+        cost_details: ``usage.cost_details`` as sent.
+        is_byok: ``usage.is_byok`` as sent.
+        index: The choice's index.
+    """
+
+    id: str | None = None
+    model: str | None = None
+    provider: str | None = None
+    created: int | None = None
+    object: str | None = None
+    system_fingerprint: str | None = None
+    service_tier: str | None = None
+    finish_reason: str | None = None
+    native_finish_reason: str | None = None
+    text: str = ""
+    reasoning: str | None = None
+    reasoning_details: tuple[dict[str, Any], ...] = ()
+    tool_calls: tuple[ToolCall, ...] = ()
+    refusal: str | None = None
+    annotations: tuple[Any, ...] = ()
+    logprobs: tuple[Any, ...] | None = None
+    usage: OpenRouterUsage | None = None
+    usage_details: frozenset[str] = frozenset()
+    cost: Any = None
+    cost_details: Any = None
+    is_byok: bool | None = None
+    index: int = 0
+
+
+def _choices(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    choices = body.get("choices")
+    if not isinstance(choices, list):
+        return []
+    return [choice for choice in choices if isinstance(choice, Mapping)]
+
+
+def _answer(
+    body: Mapping[str, Any], choice: Mapping[str, Any], *, with_usage: bool, position: int
+) -> Answer:
+    message = choice.get("message")
+    message = message if isinstance(message, Mapping) else {}
+    details = message.get("reasoning_details")
+    annotations = message.get("annotations")
+    logprobs = choice.get("logprobs")
+    logprob_content = logprobs.get("content") if isinstance(logprobs, Mapping) else None
+    raw_usage = body.get("usage") if with_usage else None
+    usage = raw_usage if isinstance(raw_usage, Mapping) else {}
+    byok = usage.get("is_byok")
+    created = body.get("created")
+    index = choice.get("index")
+    return Answer(
+        id=nonempty_str(body.get("id")),
+        model=nonempty_str(body.get("model")),
+        provider=nonempty_str(body.get("provider")),
+        created=created if isinstance(created, int) and not isinstance(created, bool) else None,
+        object=nonempty_str(body.get("object")),
+        system_fingerprint=nonempty_str(body.get("system_fingerprint")),
+        service_tier=nonempty_str(body.get("service_tier")),
+        finish_reason=nonempty_str(choice.get("finish_reason")),
+        native_finish_reason=nonempty_str(choice.get("native_finish_reason")),
+        text=read_text(message.get("content")),
+        reasoning=read_reasoning(message),
+        reasoning_details=tuple(d for d in details if isinstance(d, dict))
+        if isinstance(details, list)
+        else (),
+        tool_calls=read_tool_calls(message.get("tool_calls")),
+        refusal=nonempty_str(message.get("refusal")),
+        annotations=tuple(annotations) if isinstance(annotations, list) else (),
+        logprobs=tuple(logprob_content) if isinstance(logprob_content, list) else None,
+        usage=usage_from_body(body) if raw_usage is not None else None,
+        usage_details=reported_token_details(raw_usage),
+        cost=usage.get("cost"),
+        cost_details=usage.get("cost_details"),
+        is_byok=byok if isinstance(byok, bool) else None,
+        index=index if isinstance(index, int) and not isinstance(index, bool) else position,
+    )
+
+
+def read_answers(body: Mapping[str, Any]) -> list[Answer]:
+    """Every choice of a (checked) completion body.
+
+    The usage, which covers them all, is on the first only. A body without choices gives one
+    empty answer carrying the metadata.
+    """
+    choices = _choices(body) or [{}]
+    return [
+        _answer(body, choice, with_usage=position == 0, position=position)
+        for position, choice in enumerate(choices)
+    ]
+
+
+def read_answer(body: Mapping[str, Any]) -> Answer:
+    """The first choice of a completion body (or of a stream's accumulated completion)."""
+    choices = _choices(body)
+    return _answer(body, choices[0] if choices else {}, with_usage=True, position=0)
+
+
+def tool_calls_to_wire(calls: Sequence[ToolCall]) -> list[dict[str, Any]]:
+    """Tool calls in the OpenAI shape a request's assistant message carries."""
+    return [call.to_wire() for call in calls]
