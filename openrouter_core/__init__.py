@@ -5,7 +5,7 @@ headers, the shared pooled ``openai`` clients), :mod:`~openrouter_core.options` 
 OpenRouter request options), :mod:`~openrouter_core.usage` (tokens and exact cost),
 :mod:`~openrouter_core.errors` (typed errors), :mod:`~openrouter_core.streaming` (the stream
 accumulator), :mod:`~openrouter_core.transport` (the one request path),
-:mod:`~openrouter_core.ledger` (``track_usage()``: one account of cost and cache tokens across
+:mod:`~openrouter_core.accounting` (``track_usage()``: one account of cost and cache tokens across
 both frameworks, with a budget guard), :mod:`~openrouter_core.catalog` (models, prices and
 cost estimates), :mod:`~openrouter_core.account` (key info and generation lookups) and
 :mod:`openrouter_core.testing` (a local emulator). Nothing here imports LangChain or LlamaIndex.
@@ -31,7 +31,8 @@ from openrouter_core.usage import OpenRouterUsage
 
 if TYPE_CHECKING:
     from openrouter_core.account import OpenRouterAccount
-    from openrouter_core.budget import BudgetExceededError
+    from openrouter_core.accounting import UsageLedger, UsageRecord, track_usage
+    from openrouter_core.accounting.budget import BudgetExceededError
     from openrouter_core.catalog import ModelCatalog, ModelInfo, ModelPricing, default_catalog
     from openrouter_core.errors import (
         APIConnectionError,
@@ -51,7 +52,6 @@ if TYPE_CHECKING:
         RequestTimeoutError,
         UnknownModelError,
     )
-    from openrouter_core.ledger import UsageLedger, UsageRecord, track_usage
 
 _ERRORS = (
     "APIConnectionError",
@@ -73,10 +73,10 @@ _ERRORS = (
 )
 _LAZY: dict[str, str] = {
     **dict.fromkeys(_ERRORS, "openrouter_core.errors"),
-    "BudgetExceededError": "openrouter_core.budget",
-    "UsageLedger": "openrouter_core.ledger",
-    "UsageRecord": "openrouter_core.ledger",
-    "track_usage": "openrouter_core.ledger",
+    "BudgetExceededError": "openrouter_core.accounting.budget",
+    "UsageLedger": "openrouter_core.accounting",
+    "UsageRecord": "openrouter_core.accounting",
+    "track_usage": "openrouter_core.accounting",
     "ModelCatalog": "openrouter_core.catalog",
     "ModelInfo": "openrouter_core.catalog",
     "ModelPricing": "openrouter_core.catalog",

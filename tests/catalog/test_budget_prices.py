@@ -10,8 +10,8 @@ import pytest
 from catalog_support import FIXTURE_MODELS, ScriptedEmulator, model
 
 from openrouter_core import BudgetExceededError, default_catalog, track_usage, transport
+from openrouter_core.accounting import catalog_price_source, estimate_prompt_tokens
 from openrouter_core.client import ClientConfig, get_client
-from openrouter_core.ledger import catalog_price_source, estimate_prompt_tokens
 
 OPEN = "open/window"  # $1/M in, $10/M out, 100,000-token context, no listed output limit
 

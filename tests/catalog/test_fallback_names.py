@@ -9,8 +9,8 @@ import pytest
 from catalog_support import FIXTURE_MODELS, ScriptedEmulator, model
 
 from openrouter_core import default_catalog, track_usage, transport
+from openrouter_core.accounting import is_fallback
 from openrouter_core.client import ClientConfig, get_client
-from openrouter_core.ledger import is_fallback
 
 ALIAS = "meta/chat"  # an alias whose canonical slug shares no name with it
 CANONICAL = "meta/llama-3.3-70b-instruct"

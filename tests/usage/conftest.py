@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from usage_helpers import make_config
 
-from openrouter_core import ledger
+from openrouter_core import accounting
 from openrouter_core.client import ClientConfig
 from openrouter_core.testing import OpenRouterEmulator
 
@@ -20,6 +20,6 @@ def config(openrouter_emulator: OpenRouterEmulator) -> ClientConfig:
 @pytest.fixture(autouse=True)
 def _no_price_source() -> Iterator[None]:
     """Each test starts without a process-wide price source and leaves none behind."""
-    previous = ledger.set_price_source(None)
+    previous = accounting.set_price_source(None)
     yield
-    ledger.set_price_source(previous)
+    accounting.set_price_source(previous)

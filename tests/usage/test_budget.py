@@ -10,14 +10,14 @@ import pytest
 from usage_helpers import HAIKU, MINI, cached_body, chat_body
 
 from openrouter_core import BudgetExceededError, OpenRouterError, track_usage, transport
-from openrouter_core.client import ClientConfig, aclose_clients, get_async_client, get_client
-from openrouter_core.content import image_part, text_part
-from openrouter_core.ledger import (
+from openrouter_core.accounting import (
     ModelPrices,
     estimate_prompt_tokens,
     set_price_source,
     worst_case_cost,
 )
+from openrouter_core.client import ClientConfig, aclose_clients, get_async_client, get_client
+from openrouter_core.content import image_part, text_part
 from openrouter_core.testing import OpenRouterEmulator, replies
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from openrouter_core import UsageLedger, UsageRecord
-from openrouter_core.ledger import UsageTotals
+from openrouter_core.accounting import UsageTotals
 from openrouter_core.usage import OpenRouterUsage
 
 
@@ -248,7 +248,7 @@ def test_concurrent_adds_from_threads_lose_nothing() -> None:
 
 def test_a_failed_call_is_recorded_once_per_ledger_by_its_error() -> None:
     from openrouter_core import ProviderError
-    from openrouter_core.ledger import already_recorded
+    from openrouter_core.accounting import already_recorded
 
     usage = OpenRouterUsage(input_tokens=10, total_tokens=10, cost=Decimal("0.0001"))
     error = ProviderError("Upstream failed", status_code=502, usage=usage)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from openrouter_core.ledger import is_fallback, same_model
+from openrouter_core.accounting import is_fallback, same_model
 
 SAME = [
     # Real pairs: requested id -> model as served (recordings and /models canonical slugs).

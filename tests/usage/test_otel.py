@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from usage_helpers import HAIKU, MINI, cached_body, chat_body
 
-from openrouter_core import UsageRecord, otel, track_usage, transport
+from openrouter_core import UsageRecord, track_usage, transport
+from openrouter_core.accounting import otel
 from openrouter_core.client import ClientConfig, get_client
 from openrouter_core.testing import OpenRouterEmulator, replies
 

@@ -12,9 +12,9 @@ import pytest
 from usage_helpers import GEMINI, GPT5, HAIKU, MINI, cached_body, chat_body, make_config
 
 from openrouter_core import UsageLedger, UsageRecord, track_usage, transport
+from openrouter_core.accounting import active_ledgers, add_listener, remove_listener
 from openrouter_core.client import ClientConfig, aclose_clients, get_async_client, get_client
 from openrouter_core.errors import APIConnectionError, ProviderError, RateLimitError
-from openrouter_core.ledger import active_ledgers, add_listener, remove_listener
 from openrouter_core.testing import Charge, OpenRouterEmulator, replies
 
 
