@@ -1,15 +1,16 @@
 """LlamaIndex side of the shared usage ledger: an instrumentation event handler.
 
-:class:`OpenRouterUsageEventHandler` listens to ``LLMChatEndEvent`` and
-``LLMCompletionEndEvent`` on a dispatcher (the root one by default, which hears every LLM) and
-records each call's tokens and cost in a :class:`~openrouter_core.ledger.UsageLedger`; from an
-``ExceptionEvent`` whose error carries OpenRouter's billing (``OpenRouterError.usage``, a
-generation id or the partial text of a failed stream) it records a failed call.
+:class:`OpenRouterUsageEventHandler` maps LlamaIndex's LLM events on a dispatcher (the root one
+by default, which hears every LLM) onto the shared call bookkeeping
+(:class:`~openrouter_core.accounting.calls.CallBook`): ``LLMChatEndEvent`` and
+``LLMCompletionEndEvent`` record a call, an ``ExceptionEvent`` whose error shows OpenRouter
+billed it (``OpenRouterError.usage``, a generation id or the partial text of a failed stream)
+records a failed one. An ``OpenRouter`` call's usage is the one the transport parsed, found by
+``additional_kwargs["generation_id"]``; any other LLM is read from its response.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -29,7 +30,7 @@ from llama_index_instrumentation import get_dispatcher
 from llama_index_instrumentation.dispatcher import Dispatcher
 from pydantic import Field, PrivateAttr
 
-from openrouter_core.ledger import SOURCE_LLAMAINDEX, UsageLedger, UsageRecord
+from openrouter_core.accounting import SOURCE_LLAMAINDEX, CallBook, Reported, UsageLedger
 from openrouter_core.usage import (
     OpenRouterUsage,
     nonempty_str,
@@ -46,9 +47,6 @@ __all__ = [
     "usage_from_response",
 ]
 
-# Calls whose start was seen but whose end never came (abandoned streams, errors) are
-# forgotten past this many, so a long-running handler cannot grow without bound.
-_MAX_OPEN_CALLS = 10_000
 _TOKEN_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens", "cost")
 
 
@@ -68,6 +66,25 @@ def _incomplete(response: Any) -> bool:
     return _as_mapping(getattr(response, "additional_kwargs", None)).get("incomplete") is True
 
 
+def _response_kwargs(response: Any) -> dict[str, Any]:
+    """A response's ``additional_kwargs``, over those of its message.
+
+    LlamaIndex's completion-to-chat adapters move ``additional_kwargs`` onto the message.
+    """
+    return {
+        **_as_mapping(getattr(getattr(response, "message", None), "additional_kwargs", None)),
+        **_as_mapping(getattr(response, "additional_kwargs", None)),
+    }
+
+
+def _generation_id(response: Any) -> str | None:
+    if response is None:
+        return None
+    return nonempty_str(_response_kwargs(response).get("generation_id")) or nonempty_str(
+        _as_mapping(getattr(response, "raw", None)).get("id")
+    )
+
+
 def usage_from_response(response: Any) -> tuple[OpenRouterUsage | None, dict[str, Any]]:
     """Read a ``ChatResponse`` / ``CompletionResponse``'s usage and OpenRouter facts.
 
@@ -83,12 +100,7 @@ def usage_from_response(response: Any) -> tuple[OpenRouterUsage | None, dict[str
     """
     if response is None:
         return None, {"model": None, "provider": None, "id": None}
-    # LlamaIndex's completion-to-chat adapters move additional_kwargs onto the message.
-    message = getattr(response, "message", None)
-    kwargs = {
-        **_as_mapping(getattr(message, "additional_kwargs", None)),
-        **_as_mapping(getattr(response, "additional_kwargs", None)),
-    }
+    kwargs = _response_kwargs(response)
     raw = _as_mapping(getattr(response, "raw", None))
     raw_usage = parse_usage(_as_mapping(raw.get("usage"))) if raw.get("usage") else None
     usage: OpenRouterUsage | None
@@ -120,11 +132,23 @@ def usage_from_response(response: Any) -> tuple[OpenRouterUsage | None, dict[str
     return usage, facts
 
 
+def _reported(response: Any) -> Reported:
+    usage, facts = usage_from_response(response)
+    return Reported(
+        usage,
+        served_model=facts["model"],
+        provider=facts["provider"],
+        incomplete=_incomplete(response),
+    )
+
+
 class OpenRouterUsageEventHandler(BaseEventHandler):
     """Record every LlamaIndex LLM call's tokens and cost in a :class:`UsageLedger`.
 
     Attach it to the root dispatcher (:func:`attach_usage_handler` or
-    :func:`get_openrouter_usage_handler`) to hear every LLM in the process. Calls that report
+    :func:`get_openrouter_usage_handler`) to hear every LLM in the process. An ``OpenRouter``
+    call is recorded with the usage the transport parsed (exact, whatever its response's
+    ``additional_kwargs`` say); other LLMs are read from their responses. Calls that report
     no cost are counted in ``ledger.unknown_cost_requests``; a stream the caller stopped early
     is marked ``incomplete``; a call that failed after OpenRouter began generating (an error
     mid-stream, or inside an HTTP 200) is recorded with the usage billed for it and marked
@@ -147,87 +171,34 @@ class OpenRouterUsageEventHandler(BaseEventHandler):
     ledger: UsageLedger = Field(default_factory=UsageLedger, exclude=True)
     """The ledger every call is recorded in."""
 
-    _requested: dict[str, str | None] = PrivateAttr(default_factory=dict)
-    _streamed: set[str] = PrivateAttr(default_factory=set)
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _book: CallBook = PrivateAttr()
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Open the handler's call book (it records into ``ledger``, read at each record)."""
+        super().model_post_init(context)
+        self._book = CallBook(SOURCE_LLAMAINDEX, lambda: (self.ledger,))
 
     @classmethod
     def class_name(cls) -> str:
         """Class name."""
         return "OpenRouterUsageEventHandler"
 
-    def _end(self, span: str | None) -> tuple[str | None, bool]:
-        """Forget an ended call; return its requested model and whether it streamed."""
-        if span is None:
-            return None, False
-        with self._lock:
-            requested = self._requested.pop(span, None)
-            streamed = span in self._streamed
-            self._streamed.discard(span)
-        return requested, streamed
-
-    def _record_failure(self, span: str | None, error: BaseException) -> None:
-        """Record a failed call when OpenRouter may have billed it (as ``track_usage()`` does).
-
-        Only an error that got as far as OpenRouter generating is recorded: one carrying usage,
-        a generation id (an error inside an HTTP 200) or ``partial_text`` (a stream that failed
-        midway). A ledger shared with ``track_usage()``, which records the same failure, keeps
-        one record of it (matched by the error itself, or by generation id).
-        """
-        requested, streamed = self._end(span)
-        usage = getattr(error, "usage", None)
-        if not isinstance(usage, OpenRouterUsage):
-            usage = None
-        gen_id = nonempty_str(getattr(error, "generation_id", None))
-        partial = getattr(error, "partial_text", None)
-        if usage is None and gen_id is None and partial is None:
-            return
-        # call=error: dropped when track_usage() (or this handler, seeing the error again as
-        # it leaves an outer span) already recorded this very failure in the ledger.
-        self.ledger.add(
-            UsageRecord.from_usage(
-                usage,
-                requested_model=requested,
-                generation_id=gen_id,
-                streamed=streamed or partial is not None,
-                failed=True,
-                error_type=type(error).__name__,
-                source=SOURCE_LLAMAINDEX,
-            ),
-            call=error,
-        )
-
     def handle(self, event: BaseEvent, **kwargs: Any) -> None:
         """Remember each call's requested model, and record it when it ends or fails."""
         span = event.span_id
         if isinstance(event, (LLMChatStartEvent, LLMCompletionStartEvent)):
-            if span is not None:
-                model = event.model_dict.get("model") or event.model_dict.get("model_name")
-                with self._lock:
-                    if len(self._requested) >= _MAX_OPEN_CALLS:
-                        self._requested.pop(next(iter(self._requested)))
-                    self._requested[span] = nonempty_str(model)
+            model = event.model_dict.get("model") or event.model_dict.get("model_name")
+            self._book.start(span, nonempty_str(model))
         elif isinstance(event, (LLMChatInProgressEvent, LLMCompletionInProgressEvent)):
-            if span is not None and span not in self._streamed:
-                with self._lock:
-                    self._streamed.add(span)
+            self._book.streaming(span)
         elif isinstance(event, (LLMChatEndEvent, LLMCompletionEndEvent)):
-            requested, streamed = self._end(span)
-            usage, facts = usage_from_response(event.response)
-            self.ledger.add(
-                UsageRecord.from_usage(
-                    usage,
-                    requested_model=requested,
-                    served_model=facts["model"],
-                    provider=facts["provider"],
-                    generation_id=facts["id"],
-                    streamed=streamed,
-                    incomplete=_incomplete(event.response),
-                    source=SOURCE_LLAMAINDEX,
-                )
-            )
+            response = event.response
+            self._book.end(span, _generation_id(response), lambda: _reported(response))
         elif isinstance(event, ExceptionEvent):
-            self._record_failure(span, event.exception)
+            # Recorded when OpenRouter may have billed it; a ledger shared with track_usage(),
+            # or this handler seeing the error again as it leaves an outer span, keeps one
+            # record of it (matched by the error itself, or by generation id).
+            self._book.fail(span, event.exception)
 
 
 def attach_usage_handler(

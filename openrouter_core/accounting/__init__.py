@@ -14,6 +14,8 @@ The modules:
   usage listeners;
 - :mod:`~openrouter_core.accounting.budget`: :class:`BudgetExceededError` (loaded on first use:
   it subclasses the ``openai`` SDK's errors);
+- :mod:`~openrouter_core.accounting.calls`: :class:`CallBook`, the bookkeeping the LangChain
+  and LlamaIndex usage handlers share;
 - :mod:`~openrouter_core.accounting.otel`: the optional OpenTelemetry export.
 
 Nothing here imports the ``openai`` SDK or a framework.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from openrouter_core.accounting.calls import CallBook, Reported
 from openrouter_core.accounting.ledger import UsageLedger, already_recorded, mark_recorded
 from openrouter_core.accounting.names import is_fallback, same_model
 from openrouter_core.accounting.prices import (
@@ -56,8 +59,10 @@ __all__ = [
     "SOURCE_LLAMAINDEX",
     "SOURCE_OPENROUTER",
     "BudgetExceededError",
+    "CallBook",
     "ModelPrices",
     "PriceSource",
+    "Reported",
     "UsageLedger",
     "UsageRecord",
     "UsageTotals",

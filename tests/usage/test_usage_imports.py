@@ -18,6 +18,7 @@ def _run(code: str) -> str:
 def test_the_ledger_and_otel_modules_never_import_a_framework() -> None:
     code = (
         "import sys, openrouter_core.ledger, openrouter_core.budget, openrouter_core.otel\n"
+        "import openrouter_core.accounting.otel, openrouter_core.accounting.calls\n"
         "from openrouter_core import track_usage\n"
         "with track_usage(): pass\n"
         "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
@@ -25,6 +26,30 @@ def test_the_ledger_and_otel_modules_never_import_a_framework() -> None:
         "'langchain_openrouter', 'llama_index_openrouter'))))"
     )
     assert _run(code) == ""
+
+
+def test_track_usage_and_the_accounting_package_need_neither_the_sdk_nor_the_transport() -> None:
+    code = (
+        "import sys\n"
+        "from openrouter_core.accounting import CallBook, UsageLedger, track_usage\n"
+        "with track_usage(max_cost=1) as ledger: pass\n"
+        "CallBook('test', lambda: [ledger])\n"
+        "print('openai' in sys.modules, 'openrouter_core.transport' in sys.modules)"
+    )
+    assert _run(code) == "False False"
+
+
+def test_the_old_module_paths_name_the_same_objects() -> None:
+    from openrouter_core import accounting, budget, ledger, otel
+    from openrouter_core.accounting import budget as accounting_budget
+    from openrouter_core.accounting import otel as accounting_otel
+
+    for name in ledger.__all__:
+        assert getattr(ledger, name) is getattr(accounting, name), name
+    assert budget.BudgetExceededError is accounting_budget.BudgetExceededError
+    assert accounting.BudgetExceededError is budget.BudgetExceededError
+    for name in otel.__all__:
+        assert getattr(otel, name) is getattr(accounting_otel, name), name
 
 
 def test_the_handlers_and_the_ledger_do_not_import_the_openai_sdk() -> None:
@@ -44,8 +69,8 @@ def test_the_handlers_and_the_ledger_do_not_import_the_openai_sdk() -> None:
 
 
 def test_public_names() -> None:
+    from openrouter_core.accounting import UsageLedger, UsageRecord, track_usage
     from openrouter_core.budget import BudgetExceededError
-    from openrouter_core.ledger import UsageLedger, UsageRecord, track_usage
 
     assert openrouter_core.track_usage is track_usage
     assert openrouter_core.UsageLedger is UsageLedger
