@@ -44,7 +44,6 @@ dispatcher = get_dispatcher(__name__)
 class _Structured(Generic[Model]):
     """One ``structured_predict`` call answered with ``response_format`` ``json_schema``."""
 
-
     def __init__(
         self,
         llm: OpenRouterFunctionCalling,
@@ -147,11 +146,11 @@ class OpenRouterFunctionCalling(FunctionCallingLLM):
         """
         responses = super().stream_chat_with_tools(
             tools,
-            user_msg=user_msg,
-            chat_history=chat_history,
-            verbose=verbose,
-            allow_parallel_tool_calls=allow_parallel_tool_calls,
-            tool_required=tool_required,
+            user_msg,
+            chat_history,
+            verbose,
+            allow_parallel_tool_calls,
+            tool_required,
             **kwargs,
         )
         return responses if allow_parallel_tool_calls else _first_calls_only(responses)
@@ -169,11 +168,11 @@ class OpenRouterFunctionCalling(FunctionCallingLLM):
         """Asynchronous :meth:`stream_chat_with_tools`."""
         responses = await super().astream_chat_with_tools(
             tools,
-            user_msg=user_msg,
-            chat_history=chat_history,
-            verbose=verbose,
-            allow_parallel_tool_calls=allow_parallel_tool_calls,
-            tool_required=tool_required,
+            user_msg,
+            chat_history,
+            verbose,
+            allow_parallel_tool_calls,
+            tool_required,
             **kwargs,
         )
         return responses if allow_parallel_tool_calls else _afirst_calls_only(responses)

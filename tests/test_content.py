@@ -3,16 +3,15 @@ from __future__ import annotations
 import base64
 from decimal import Decimal
 
-from openrouter_core.content import (
+from openrouter_core.parts import (
     audio_part,
     data_url,
     file_part,
     image_part,
-    parse_arguments,
-    response_metadata,
     text_part,
     with_cache_control,
 )
+from openrouter_core.response import parse_arguments, read_answer
 
 
 def test_parts() -> None:
@@ -51,21 +50,32 @@ def test_parse_arguments() -> None:
     assert "JSON object" in (wrong.error or "")
 
 
-def test_response_metadata_from_recording(wire) -> None:
-    meta = response_metadata(wire.json("rl_chat_basic.response.json"))
-    assert meta["id"].startswith("gen-")
-    assert meta["model"] == "anthropic/claude-4.5-haiku-20251001"
-    assert meta["provider"] == "Amazon Bedrock"
-    assert (meta["finish_reason"], meta["native_finish_reason"]) == ("stop", "end_turn")
-    assert meta["cost"] == 0.000081
-    assert meta["cost_details"]["upstream_inference_cost"] == 0.000081
-    assert meta["is_byok"] is False
-    assert meta["usage"].cost == Decimal("0.000081")
+def test_answer_from_recording(wire) -> None:
+    answer = read_answer(wire.json("rl_chat_basic.response.json"))
+    assert answer.id is not None
+    assert answer.id.startswith("gen-")
+    assert answer.model == "anthropic/claude-4.5-haiku-20251001"
+    assert answer.provider == "Amazon Bedrock"
+    assert (answer.finish_reason, answer.native_finish_reason) == ("stop", "end_turn")
+    assert answer.text == "2 + 2 = 4"
+    assert answer.cost == 0.000081
+    assert answer.cost_details["upstream_inference_cost"] == 0.000081
+    assert answer.is_byok is False
+    assert answer.usage is not None
+    assert answer.usage.cost == Decimal("0.000081")
+    assert answer.usage_details == {
+        "cached_tokens",
+        "cache_write_tokens",
+        "reasoning_tokens",
+        "image_tokens",
+    }
 
 
-def test_response_metadata_tolerates_sparse_bodies() -> None:
-    meta = response_metadata({"id": "gen-1", "choices": []})
-    assert meta["finish_reason"] is None
-    assert meta["cost"] is None
-    assert meta["usage"] is None
-    assert meta["annotations"] == []
+def test_answer_tolerates_sparse_bodies() -> None:
+    answer = read_answer({"id": "gen-1", "choices": []})
+    assert answer.finish_reason is None
+    assert answer.cost is None
+    assert answer.usage is None
+    assert answer.annotations == ()
+    assert answer.text == ""
+    assert answer.tool_calls == ()

@@ -172,7 +172,9 @@ def test_importing_the_core_does_not_import_the_openai_sdk() -> None:
     # The SDK takes over half a second to import; it is loaded at the first request instead.
     code = (
         "import sys, openrouter_core, openrouter_core.settings, openrouter_core.options, "
-        "openrouter_core.usage, openrouter_core.streaming, openrouter_core.content\n"
+        "openrouter_core.usage, openrouter_core.streaming, openrouter_core.request, "
+        "openrouter_core.response, openrouter_core.parts, openrouter_core.tools, "
+        "openrouter_core.tokens, openrouter_core.gateway, openrouter_core.observers\n"
         "print('openai' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,4 +1,4 @@
-"""The pre-request checks both frameworks run (``openrouter_core.validation``)."""
+"""The pre-request checks both frameworks run (``openrouter_core.request``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ from typing import Any
 
 import pytest
 
+from openrouter_core.request import check_messages, check_model_id, check_params
 from openrouter_core.settings import public_headers
-from openrouter_core.validation import check_chat_body, check_model_id
+
+
+def check_chat_body(body: dict[str, Any]) -> None:
+    check_messages(body.get("messages"))
+    check_params(body)
 
 
 @pytest.mark.parametrize(
