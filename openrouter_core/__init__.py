@@ -21,12 +21,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from openrouter_core._version import __version__
-from openrouter_core.options import (
-    OpenRouterOptions,
-    ProviderPreferences,
-    ReasoningConfig,
-    build_extra_body,
-)
+from openrouter_core.options import OpenRouterOptions, ProviderPreferences, ReasoningConfig
+from openrouter_core.request import build_extra_body
 from openrouter_core.usage import OpenRouterUsage
 
 if TYPE_CHECKING:
