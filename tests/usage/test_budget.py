@@ -17,7 +17,7 @@ from openrouter_core.accounting import (
     worst_case_cost,
 )
 from openrouter_core.client import ClientConfig, aclose_clients, get_async_client, get_client
-from openrouter_core.content import image_part, text_part
+from openrouter_core.parts import image_part, text_part
 from openrouter_core.testing import OpenRouterEmulator, replies
 
 

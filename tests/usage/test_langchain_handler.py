@@ -19,8 +19,8 @@ from usage_helpers import HAIKU, MINI, cached_body, chat_body
 from langchain_openrouter import OpenRouterUsageCallbackHandler, get_openrouter_callback
 from openrouter_core import UsageLedger, track_usage, transport
 from openrouter_core.client import ClientConfig, get_client
-from openrouter_core.content import response_metadata
 from openrouter_core.errors import ProviderError
+from openrouter_core.response import read_answer
 from openrouter_core.testing import OpenRouterEmulator, replies
 from openrouter_core.usage import OpenRouterUsage
 
@@ -202,11 +202,11 @@ def _usage_metadata(usage: OpenRouterUsage) -> UsageMetadata:
 
 
 def _lc_metadata(body: dict[str, Any]) -> dict[str, Any]:
-    meta = response_metadata(body)
+    answer = read_answer(body)
     return {
-        "model_name": meta["model"],
-        **{k: meta[k] for k in ("id", "finish_reason", "native_finish_reason", "provider")},
-        **{k: meta[k] for k in ("cost", "cost_details", "is_byok")},
+        "model_name": answer.model,
+        **{k: getattr(answer, k) for k in ("id", "finish_reason", "native_finish_reason")},
+        **{k: getattr(answer, k) for k in ("provider", "cost", "cost_details", "is_byok")},
     }
 
 
@@ -234,7 +234,7 @@ class TransportChat(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         data = transport.complete(get_client(self.config), self._body(messages))
-        usage = response_metadata(data)["usage"]
+        usage = read_answer(data).usage
         message = AIMessage(
             content=data["choices"][0]["message"]["content"] or "",
             usage_metadata=_usage_metadata(usage),

@@ -35,8 +35,8 @@ from llama_index_openrouter import (
 )
 from openrouter_core import UsageLedger, track_usage, transport
 from openrouter_core.client import ClientConfig, get_client
-from openrouter_core.content import response_metadata
 from openrouter_core.errors import OpenRouterError
+from openrouter_core.response import read_answer
 from openrouter_core.testing import OpenRouterEmulator, replies
 
 SERVED = "anthropic/claude-4.5-haiku-20251001"
@@ -193,8 +193,9 @@ class TransportLLM(CustomLLM):
 
     @staticmethod
     def _additional_kwargs(body: dict[str, Any]) -> dict[str, Any]:
-        meta = response_metadata(body)
-        usage = meta["usage"]
+        answer = read_answer(body)
+        usage = answer.usage
+        assert usage is not None
         return {
             "prompt_tokens": usage.input_tokens,
             "completion_tokens": usage.output_tokens,
@@ -202,11 +203,11 @@ class TransportLLM(CustomLLM):
             "cached_tokens": usage.cached_tokens,
             "cache_write_tokens": usage.cache_write_tokens,
             "reasoning_tokens": usage.reasoning_tokens,
-            "cost": meta["cost"],
-            "provider": meta["provider"],
-            "model": meta["model"],
-            "generation_id": meta["id"],
-            "finish_reason": meta["finish_reason"],
+            "cost": answer.cost,
+            "provider": answer.provider,
+            "model": answer.model,
+            "generation_id": answer.id,
+            "finish_reason": answer.finish_reason,
         }
 
     @llm_completion_callback()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from openrouter_core.client import ClientConfig
-from openrouter_core.content import text_part, with_cache_control
+from openrouter_core.parts import text_part, with_cache_control
 from openrouter_core.testing import OpenRouterEmulator
 
 HAIKU = "anthropic/claude-haiku-4.5"
