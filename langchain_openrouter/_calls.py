@@ -48,13 +48,15 @@ def langchain_errors() -> Iterator[None]:
 def generate(config: ClientConfig, request: ChatRequest) -> ChatResult:
     """Send a plain call; return its ``ChatResult``."""
     with langchain_errors():
-        return _results.chat_result(gateway.complete(config, request))
+        body = gateway.complete(config, request)
+    return _results.chat_result(body, requested=request.model, base_url=config.base_url)
 
 
 async def agenerate(config: ClientConfig, request: ChatRequest) -> ChatResult:
     """Asynchronous :func:`generate`."""
     with langchain_errors():
-        return _results.chat_result(await gateway.acomplete(config, request))
+        body = await gateway.acomplete(config, request)
+    return _results.chat_result(body, requested=request.model, base_url=config.base_url)
 
 
 class StreamRun:
@@ -64,16 +66,23 @@ class StreamRun:
         stream_usage: Whether the final chunk carries ``usage_metadata``.
     """
 
-    __slots__ = ("completion", "converter")
+    __slots__ = ("base_url", "completion", "converter", "requested")
 
     def __init__(self, *, stream_usage: bool) -> None:
         self.converter = _results.StreamConverter(stream_usage=stream_usage)
+        self.base_url: str | None = None
+        self.requested: str | None = None
         self.completion: dict[str, Any] | None = None
+
+    def start(self, config: ClientConfig) -> None:
+        """The call is sent to ``config``'s API root (whose catalog may tell a fallback)."""
+        self.base_url = self.converter.base_url = config.base_url
         """The accumulated completion, once the stream has ended."""
 
     def finish(self, accumulator: StreamAccumulator) -> ChatGenerationChunk:
         """Keep the whole answer; return the final chunk."""
         self.completion = accumulator.completion()
+        self.requested = accumulator.requested_model
         return self.converter.final(accumulator)
 
     def result(self) -> ChatResult:
@@ -84,13 +93,16 @@ class StreamRun:
         """
         if self.completion is None:
             raise RuntimeError("the stream has not ended")
-        return _results.chat_result(self.completion)
+        return _results.chat_result(
+            self.completion, requested=self.requested, base_url=self.base_url
+        )
 
 
 def stream(
     config: ClientConfig, request: ChatRequest, run: StreamRun
 ) -> Generator[ChatGenerationChunk, None, None]:
     """The chunks of one streamed call; closing the iterator early closes the connection."""
+    run.start(config)
     with langchain_errors():
         chat_stream = gateway.open_stream(config, request)
         try:
@@ -108,6 +120,7 @@ async def astream(
     config: ClientConfig, request: ChatRequest, run: StreamRun
 ) -> AsyncGenerator[ChatGenerationChunk, None]:
     """Asynchronous :func:`stream`."""
+    run.start(config)
     with langchain_errors():
         chat_stream = await gateway.aopen_stream(config, request)
         try:

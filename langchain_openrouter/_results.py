@@ -68,26 +68,40 @@ def usage_metadata(answer: Answer) -> UsageMetadata | None:
 
 
 def response_metadata(answer: Answer) -> dict[str, Any]:
-    """The ``response_metadata`` of the message carrying ``answer``."""
-    return {
-        "model_name": answer.model,
+    """The ``response_metadata`` of the message carrying ``answer``.
+
+    The keys ``ChatOpenAI`` and ``langchain-openrouter`` use (``model_name``, ``id``,
+    ``created``, ``object``, ``finish_reason``, ``system_fingerprint``...), OpenRouter's own
+    (``provider``, ``native_finish_reason``, ``cost``, ``cost_details``, ``is_byok``,
+    ``annotations``), and the failover facts: ``requested_model`` and ``fallback`` (whether
+    another model answered). A fact the response did not state is left out, not ``None``.
+    """
+    facts: dict[str, Any] = {
+        "model_name": answer.model or answer.requested_model,
         "id": answer.id,
+        "created": answer.created,
+        "object": answer.object,
         "finish_reason": answer.finish_reason,
         "native_finish_reason": answer.native_finish_reason,
         "provider": answer.provider,
         "system_fingerprint": answer.system_fingerprint,
         "service_tier": answer.service_tier,
-        "annotations": list(answer.annotations),
+        "annotations": list(answer.annotations) or None,
         "cost": answer.cost,
         "cost_details": answer.cost_details,
         "is_byok": answer.is_byok,
-        "model_provider": MODEL_PROVIDER,
+        "requested_model": answer.requested_model,
     }
+    meta = {key: value for key, value in facts.items() if value is not None}
+    if answer.requested_model:
+        meta["fallback"] = answer.fallback
+    meta["model_provider"] = MODEL_PROVIDER
+    return meta
 
 
-def _generation_info(answer: Answer) -> dict[str, Any]:
+def _generation_info(answer: Answer, *, logprobs: bool = True) -> dict[str, Any]:
     info: dict[str, Any] = {"finish_reason": answer.finish_reason}
-    if answer.logprobs:
+    if logprobs and answer.logprobs:
         info["logprobs"] = {"content": list(answer.logprobs)}
     return info
 
@@ -132,20 +146,32 @@ def _ai_message(answer: Answer) -> AIMessage:
     )
 
 
-def chat_result(body: Mapping[str, Any]) -> ChatResult:
+def chat_result(
+    body: Mapping[str, Any], *, requested: str | None = None, base_url: str | None = None
+) -> ChatResult:
     """A checked chat-completion body as a ``ChatResult`` (one generation per choice).
 
     With several choices (``n > 1``) the usage, which covers them all, is on the first only.
+
+    Args:
+        body: The response body.
+        requested: The model the request asked for (to tell a fallback).
+        base_url: The API root (whose catalog may tell an alias from a fallback).
     """
-    answers = read_answers(body)
+    answers = read_answers(body, requested=requested, base_url=base_url)
     generations = [
         ChatGeneration(message=_ai_message(answer), generation_info=_generation_info(answer))
         for answer in answers
     ]
     first = answers[0]
-    return ChatResult(
-        generations=generations, llm_output={"model_name": first.model, "id": first.id}
-    )
+    facts = {
+        "model_name": first.model or requested,
+        "id": first.id,
+        "created": first.created,
+        "object": first.object,
+    }
+    llm_output = {key: value for key, value in facts.items() if value is not None}
+    return ChatResult(generations=generations, llm_output=llm_output)
 
 
 class StreamConverter:
@@ -157,14 +183,19 @@ class StreamConverter:
     everything that must appear exactly once: ``response_metadata``, ``usage_metadata``, the
     merged ``reasoning_details`` and ``chunk_position="last"``.
 
+    Logprobs travel with the chunk that carried them (in its ``generation_info``), as in
+    ``ChatOpenAI``'s streams.
+
     Args:
         stream_usage: Whether the final chunk carries ``usage_metadata``.
+        base_url: The API root (whose catalog may tell an alias from a fallback).
     """
 
-    __slots__ = ("_with_id", "_with_name", "stream_usage")
+    __slots__ = ("_with_id", "_with_name", "base_url", "stream_usage")
 
-    def __init__(self, *, stream_usage: bool = True) -> None:
+    def __init__(self, *, stream_usage: bool = True, base_url: str | None = None) -> None:
         self.stream_usage = stream_usage
+        self.base_url = base_url
         self._with_id: set[int] = set()
         self._with_name: set[int] = set()
 
@@ -185,7 +216,7 @@ class StreamConverter:
     def chunk(self, delta: StreamDelta) -> ChatGenerationChunk | None:
         """The chunk for one delta, or ``None`` when it adds nothing to the message."""
         tool_chunks = [self._tool_chunk(fragment) for fragment in delta.tool_calls]
-        if not (delta.content or delta.reasoning or tool_chunks):
+        if not (delta.content or delta.reasoning or tool_chunks or delta.logprobs):
             return None
         # Only what the chunk carries is passed: every field validated costs, on every chunk.
         fields: dict[str, Any] = {}
@@ -193,11 +224,19 @@ class StreamConverter:
             fields["additional_kwargs"] = {"reasoning_content": delta.reasoning}
         if tool_chunks:
             fields["tool_call_chunks"] = tool_chunks
-        return ChatGenerationChunk(message=AIMessageChunk(content=delta.content, **fields))
+        message = AIMessageChunk(content=delta.content, **fields)
+        if delta.logprobs:
+            info = {"logprobs": {"content": delta.logprobs}}
+            return ChatGenerationChunk(message=message, generation_info=info)
+        return ChatGenerationChunk(message=message)
 
     def final(self, accumulator: StreamAccumulator) -> ChatGenerationChunk:
         """The last chunk: metadata, usage and merged ``reasoning_details``, once."""
-        answer = read_answer(accumulator.completion())
+        answer = read_answer(
+            accumulator.completion(),
+            requested=accumulator.requested_model,
+            base_url=self.base_url,
+        )
         return ChatGenerationChunk(
             message=AIMessageChunk(
                 content="",
@@ -207,5 +246,5 @@ class StreamConverter:
                 id=answer.id,
                 chunk_position="last",
             ),
-            generation_info=_generation_info(answer),
+            generation_info=_generation_info(answer, logprobs=False),  # sent with each chunk
         )

@@ -52,7 +52,8 @@ def response_kwargs(answer: Answer) -> dict[str, Any]:
         ``TokenCountingHandler`` reads), ``cached_tokens``, ``cache_write_tokens``,
         ``reasoning_tokens`` (all ``None`` when the response reported no usage), ``cost`` (the
         number as sent, ``None`` when not reported), ``provider``, ``model`` (as served),
-        ``generation_id``, ``finish_reason`` and ``native_finish_reason``.
+        ``generation_id``, ``finish_reason`` and ``native_finish_reason``; and the failover
+        facts ``requested_model`` and ``fallback`` (whether another model answered).
     """
     usage = answer.usage
     return {
@@ -68,6 +69,8 @@ def response_kwargs(answer: Answer) -> dict[str, Any]:
         "generation_id": answer.id,
         "finish_reason": answer.finish_reason,
         "native_finish_reason": answer.native_finish_reason,
+        "requested_model": answer.requested_model,
+        "fallback": answer.fallback,
     }
 
 
@@ -126,7 +129,12 @@ def _message(answer: Answer) -> ChatMessage:
 
 
 def chat_response(
-    body: dict[str, Any], *, delta: str | None = None, incomplete: bool = False
+    body: dict[str, Any],
+    *,
+    delta: str | None = None,
+    incomplete: bool = False,
+    requested: str | None = None,
+    base_url: str | None = None,
 ) -> ChatResponse:
     """The ``ChatResponse`` of a completion body (plain, or a stream's accumulated one).
 
@@ -135,6 +143,8 @@ def chat_response(
         delta: The ``delta`` to set (``""`` for the last response of a stream).
         incomplete: Whether the stream was stopped before it finished (adds
             ``additional_kwargs["incomplete"] = True``).
+        requested: The model the request asked for (to tell a fallback).
+        base_url: The API root (whose catalog may tell an alias from a fallback).
 
     Returns:
         The response: an assistant message with a :class:`ThinkingBlock` (reasoning), a
@@ -142,7 +152,7 @@ def chat_response(
         and ``annotations`` in the message's ``additional_kwargs``; usage and routing facts in
         the response's ``additional_kwargs`` (see :func:`response_kwargs`).
     """
-    answer = read_answer(body)
+    answer = read_answer(body, requested=requested, base_url=base_url)
     kwargs = response_kwargs(answer)
     if incomplete:
         kwargs["incomplete"] = True
@@ -156,14 +166,19 @@ def chat_response(
 
 
 def completion_response(
-    body: dict[str, Any], *, delta: str | None = None, incomplete: bool = False
+    body: dict[str, Any],
+    *,
+    delta: str | None = None,
+    incomplete: bool = False,
+    requested: str | None = None,
+    base_url: str | None = None,
 ) -> CompletionResponse:
     """The ``CompletionResponse`` of a completion body (see :func:`chat_response`).
 
     The reasoning text, when any, is in ``additional_kwargs["reasoning"]`` and the raw
     ``reasoning_details`` in ``additional_kwargs["reasoning_details"]``.
     """
-    answer = read_answer(body)
+    answer = read_answer(body, requested=requested, base_url=base_url)
     kwargs = response_kwargs(answer)
     if answer.reasoning:
         kwargs["reasoning"] = answer.reasoning

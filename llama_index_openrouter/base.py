@@ -11,8 +11,9 @@ output come from :class:`~llama_index_openrouter._function_calling.OpenRouterFun
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -67,6 +68,7 @@ DEFAULT_MODEL = "openrouter/auto"
 DEFAULT_CONTEXT_WINDOW = 32_768
 """Context window assumed when neither the constructor nor the model catalog gives one."""
 
+R = TypeVar("R", ChatResponse, CompletionResponse)
 _CLIENT_FIELDS = frozenset(
     {"api_key", "api_base", "timeout", "max_retries", "app_url", "app_title", "default_headers"}
 )
@@ -368,26 +370,43 @@ class OpenRouter(OpenRouterFunctionCalling):
         """Resolve the client settings and build the request: every error before any request."""
         return self._config(), self._request(messages, kwargs)
 
-    def _send(self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    def _send(
+        self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any], build: Callable[..., R]
+    ) -> R:
+        """Send a plain call; ``build`` (a ``_responses`` function) makes the response."""
+        config, request = self._prepare(messages, kwargs)
         with _failures_reported():
-            return gateway.complete(*self._prepare(messages, kwargs))
+            body = gateway.complete(config, request)
+        return build(body, requested=request.model, base_url=config.base_url)
 
     async def _asend(
-        self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any]
-    ) -> dict[str, Any]:
+        self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any], build: Callable[..., R]
+    ) -> R:
+        config, request = self._prepare(messages, kwargs)
         with _failures_reported():
-            return await gateway.acomplete(*self._prepare(messages, kwargs))
+            body = await gateway.acomplete(config, request)
+        return build(body, requested=request.model, base_url=config.base_url)
 
     def _stream(
-        self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any], on_delta: Any, on_end: Any
-    ) -> ResponseStream[Any]:
+        self,
+        messages: Sequence[ChatMessage],
+        kwargs: Mapping[str, Any],
+        on_delta: Callable[..., R | None],
+        build: Callable[..., R],
+    ) -> ResponseStream[R]:
         config, request = self._prepare(messages, kwargs)
+        on_end = functools.partial(build, requested=request.model, base_url=config.base_url)
         return ResponseStream(lambda: gateway.open_stream(config, request), on_delta, on_end)
 
     def _astream(
-        self, messages: Sequence[ChatMessage], kwargs: Mapping[str, Any], on_delta: Any, on_end: Any
-    ) -> AsyncResponseStream[Any]:
+        self,
+        messages: Sequence[ChatMessage],
+        kwargs: Mapping[str, Any],
+        on_delta: Callable[..., R | None],
+        build: Callable[..., R],
+    ) -> AsyncResponseStream[R]:
         config, request = self._prepare(messages, kwargs)
+        on_end = functools.partial(build, requested=request.model, base_url=config.base_url)
         return AsyncResponseStream(lambda: gateway.aopen_stream(config, request), on_delta, on_end)
 
     # ---------------------------------------------------------------------------- chat
@@ -410,13 +429,13 @@ class OpenRouter(OpenRouterFunctionCalling):
             MissingAPIKeyError: No API key is configured.
             OpenRouterError: The request failed (a typed subclass says how).
         """
-        return _responses.chat_response(self._send(messages, kwargs))
+        return self._send(messages, kwargs, _responses.chat_response)
 
     @dispatcher.span
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Asynchronous :meth:`chat`."""
-        return _responses.chat_response(await self._asend(messages, kwargs))
+        return await self._asend(messages, kwargs, _responses.chat_response)
 
     @dispatcher.span
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
@@ -458,8 +477,7 @@ class OpenRouter(OpenRouterFunctionCalling):
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
         """Send ``prompt`` as a user message; return the text with usage, cost and provider."""
-        data = self._send(self._prompt_messages(prompt), kwargs)
-        return _responses.completion_response(data)
+        return self._send(self._prompt_messages(prompt), kwargs, _responses.completion_response)
 
     @dispatcher.span
     @llm_completion_callback()
@@ -467,8 +485,8 @@ class OpenRouter(OpenRouterFunctionCalling):
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponse:
         """Asynchronous :meth:`complete`."""
-        data = await self._asend(self._prompt_messages(prompt), kwargs)
-        return _responses.completion_response(data)
+        messages = self._prompt_messages(prompt)
+        return await self._asend(messages, kwargs, _responses.completion_response)
 
     @dispatcher.span
     def stream_complete(

@@ -205,6 +205,10 @@ class Answer:
         cost_details: ``usage.cost_details`` as sent.
         is_byok: ``usage.is_byok`` as sent.
         index: The choice's index.
+        requested_model: The model the request asked for, when the reader was told.
+        fallback: Whether another model than the requested one answered (a ``models=[...]``
+            fallback, an ``openrouter/auto`` choice); see
+            :func:`openrouter_core.accounting.is_fallback`.
     """
 
     id: str | None = None
@@ -229,6 +233,8 @@ class Answer:
     cost_details: Any = None
     is_byok: bool | None = None
     index: int = 0
+    requested_model: str | None = None
+    fallback: bool = False
 
 
 def _choices(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -238,8 +244,22 @@ def _choices(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [choice for choice in choices if isinstance(choice, Mapping)]
 
 
+def _fallback(requested: str | None, served: str | None, base_url: str | None) -> bool:
+    if not requested or not served or requested == served:
+        return False
+    from openrouter_core.accounting.names import is_fallback  # pure; loaded when names differ
+
+    return is_fallback(requested, served, base_url=base_url)
+
+
 def _answer(
-    body: Mapping[str, Any], choice: Mapping[str, Any], *, with_usage: bool, position: int
+    body: Mapping[str, Any],
+    choice: Mapping[str, Any],
+    *,
+    with_usage: bool,
+    position: int,
+    requested: str | None,
+    base_url: str | None,
 ) -> Answer:
     message = choice.get("message")
     message = message if isinstance(message, Mapping) else {}
@@ -252,9 +272,10 @@ def _answer(
     byok = usage.get("is_byok")
     created = body.get("created")
     index = choice.get("index")
+    served = nonempty_str(body.get("model"))
     return Answer(
         id=nonempty_str(body.get("id")),
-        model=nonempty_str(body.get("model")),
+        model=served,
         provider=nonempty_str(body.get("provider")),
         created=created if isinstance(created, int) and not isinstance(created, bool) else None,
         object=nonempty_str(body.get("object")),
@@ -277,26 +298,54 @@ def _answer(
         cost_details=usage.get("cost_details"),
         is_byok=byok if isinstance(byok, bool) else None,
         index=index if isinstance(index, int) and not isinstance(index, bool) else position,
+        requested_model=requested,
+        fallback=_fallback(requested, served, base_url),
     )
 
 
-def read_answers(body: Mapping[str, Any]) -> list[Answer]:
+def read_answers(
+    body: Mapping[str, Any], *, requested: str | None = None, base_url: str | None = None
+) -> list[Answer]:
     """Every choice of a (checked) completion body.
 
     The usage, which covers them all, is on the first only. A body without choices gives one
     empty answer carrying the metadata.
+
+    Args:
+        body: The response body.
+        requested: The model the request asked for (to tell a fallback).
+        base_url: The API root, whose model catalog may tell an alias from a fallback.
     """
     choices = _choices(body) or [{}]
     return [
-        _answer(body, choice, with_usage=position == 0, position=position)
+        _answer(
+            body,
+            choice,
+            with_usage=position == 0,
+            position=position,
+            requested=requested,
+            base_url=base_url,
+        )
         for position, choice in enumerate(choices)
     ]
 
 
-def read_answer(body: Mapping[str, Any]) -> Answer:
-    """The first choice of a completion body (or of a stream's accumulated completion)."""
+def read_answer(
+    body: Mapping[str, Any], *, requested: str | None = None, base_url: str | None = None
+) -> Answer:
+    """The first choice of a completion body (or of a stream's accumulated completion).
+
+    See :func:`read_answers` for ``requested`` and ``base_url``.
+    """
     choices = _choices(body)
-    return _answer(body, choices[0] if choices else {}, with_usage=True, position=0)
+    return _answer(
+        body,
+        choices[0] if choices else {},
+        with_usage=True,
+        position=0,
+        requested=requested,
+        base_url=base_url,
+    )
 
 
 def tool_calls_to_wire(calls: Sequence[ToolCall]) -> list[dict[str, Any]]:

@@ -119,6 +119,7 @@ class StreamDelta:
         native_finish_reason: The provider's own finish reason, on that same delta.
         usage: The usage, on the delta of the chunk that carried it.
         annotations: Annotations (e.g. URL citations) this chunk carried.
+        logprobs: The ``logprobs.content`` entries this chunk carried.
         first: Whether this is the first chunk of the stream (id, model and provider are known).
         chunk: The raw chunk.
     """
@@ -129,6 +130,7 @@ class StreamDelta:
         "content",
         "finish_reason",
         "first",
+        "logprobs",
         "native_finish_reason",
         "reasoning",
         "reasoning_details",
@@ -147,6 +149,7 @@ class StreamDelta:
         self.native_finish_reason: str | None = None
         self.usage: OpenRouterUsage | None = None
         self.annotations: list[Any] = []
+        self.logprobs: list[Any] = []
 
     @property
     def is_empty(self) -> bool:
@@ -382,7 +385,8 @@ class StreamAccumulator:
                 self.native_finish_reason = delta.native_finish_reason = native
         logprobs = choice.get("logprobs")
         if isinstance(logprobs, Mapping) and isinstance(logprobs.get("content"), list):
-            self.logprobs.extend(logprobs["content"])
+            delta.logprobs = logprobs["content"]
+            self.logprobs.extend(delta.logprobs)
 
     def _take_tool_call(self, fragment: Mapping[str, Any]) -> dict[str, Any]:
         function = fragment.get("function")

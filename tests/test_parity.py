@@ -71,14 +71,16 @@ class Facts:
     cost: Decimal | None
     provider: str | None
     model: str | None
+    requested_model: str | None
+    fallback: bool
 
 
 def _cost(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def expected(body: dict[str, Any]) -> Facts:
-    answer = read_answer(body)
+def expected(body: dict[str, Any], requested: str) -> Facts:
+    answer = read_answer(body, requested=requested)
     usage = answer.usage
     return Facts(
         text=answer.text,
@@ -101,6 +103,8 @@ def expected(body: dict[str, Any]) -> Facts:
         cost=_cost(answer.cost),
         provider=answer.provider,
         model=answer.model,
+        requested_model=answer.requested_model,
+        fallback=answer.fallback,
     )
 
 
@@ -130,6 +134,8 @@ def langchain_facts(message: AIMessage) -> Facts:
         cost=_cost(meta.get("cost")),
         provider=meta.get("provider"),
         model=meta.get("model_name"),
+        requested_model=meta.get("requested_model"),
+        fallback=meta.get("fallback", False),
     )
 
 
@@ -161,6 +167,8 @@ def llamaindex_facts(response: ChatResponse) -> Facts:
         cost=_cost(kwargs.get("cost")),
         provider=kwargs.get("provider"),
         model=kwargs.get("model"),
+        requested_model=kwargs.get("requested_model"),
+        fallback=kwargs.get("fallback", False),
     )
 
 
@@ -293,7 +301,7 @@ def _check_parity(body: dict[str, Any], raw_json: bytes, raw_sse: bytes, model: 
     with RawServer() as server:
         served = _served(raw_json, raw_sse)
         facts = four_ways(server.base_url, model, lambda: server.queue(*next(served)))
-    want = expected(body)
+    want = expected(body, model)
     names = ["langchain invoke", "langchain stream", "llamaindex chat", "llamaindex stream_chat"]
     for name, got in zip(names, facts, strict=True):
         assert got == want, name
@@ -382,7 +390,7 @@ def test_one_reasoning_rule_in_every_path(message: dict[str, Any], reasoning: st
     }
     raw = json.dumps(body).encode()
     _check_parity(body, raw, sse_from_body(body), MODEL)
-    assert expected(body).reasoning == reasoning
+    assert expected(body, MODEL).reasoning == reasoning
     with RawServer() as server:
         server.queue(200, "application/json", raw)
         completion = _llamaindex(server.base_url, MODEL).complete("Hi")
@@ -450,3 +458,5 @@ def test_every_emulator_scenario_reads_alike(scenario: str) -> None:
     assert first.provider
     assert first.model
     assert first.finish_reason
+    assert first.requested_model == MODEL
+    assert first.fallback is (scenario == "served by a fallback")
