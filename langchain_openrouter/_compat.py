@@ -22,6 +22,8 @@ __all__ = ["MILLISECONDS_LIKE", "check_timeout", "sort_arguments"]
 MILLISECONDS_LIKE = 1000
 """A timeout this large (seconds) is probably milliseconds, the unit of langchain-openrouter."""
 
+_CLIENT_ARGUMENTS = ("client", "async_client", "http_client", "http_async_client")
+
 
 def sort_arguments(
     values: dict[str, Any], fields: Mapping[str, FieldInfo], option_fields: Mapping[str, str]
@@ -33,6 +35,8 @@ def sort_arguments(
       ``transforms``, ``reasoning``, ``temperature``...) moves into that field. When the field
       is also given as an argument, the argument wins and the ``model_kwargs`` value is dropped.
     - Typed option models given for option fields become plain dicts (serialisable).
+    - An SDK client (``client=``, as the official class takes) is refused: there is none to
+      take, and it must not be sent in the body.
 
     Args:
         values: The raw constructor arguments.
@@ -41,7 +45,18 @@ def sort_arguments(
 
     Returns:
         The sorted arguments (a new dict).
+
+    Raises:
+        TypeError: A client object was given.
     """
+    given_clients = [name for name in _CLIENT_ARGUMENTS if values.get(name) is not None]
+    if given_clients:
+        raise TypeError(
+            f"ChatOpenRouter takes no {given_clients[0]}=: it sends every request through the "
+            "shared openai client of this package. Configure it with base_url=, timeout=, "
+            "max_retries= and default_headers= instead."
+        )
+    values = {k: v for k, v in values.items() if k not in _CLIENT_ARGUMENTS}  # None: nothing
     by_key = {name: name for name in fields}
     by_key.update({f.alias: name for name, f in fields.items() if f.alias})
     del by_key["model_kwargs"]

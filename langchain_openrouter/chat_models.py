@@ -9,6 +9,7 @@ Messages and tools are converted by :mod:`langchain_openrouter._messages` and
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -29,6 +30,7 @@ from pydantic import (
 
 from langchain_openrouter import _calls, _compat, _messages
 from langchain_openrouter._binding import ToolsAndTokens
+from openrouter_core._version import __version__
 from openrouter_core.request import (
     OPENAI_PARAMS,
     OPTION_FIELDS,
@@ -37,7 +39,7 @@ from openrouter_core.request import (
     build_chat_request,
     check_model_id,
 )
-from openrouter_core.settings import ClientConfig, resolve_base_url
+from openrouter_core.settings import BASE_URL_ENVS, ClientConfig, resolve_base_url
 
 if TYPE_CHECKING:
     from langchain_core.language_models.model_profile import ModelProfile
@@ -56,6 +58,11 @@ def _catalog_info(base_url: str | None, model: str, *, prefetch: bool = False) -
     from openrouter_core.catalog import catalog_info  # loads on first use, not at import
 
     return catalog_info(base_url, model, prefetch=prefetch)
+
+
+def _base_url_from_env() -> str | None:
+    """The base URL the environment sets, if any (what the requests will use)."""
+    return next((url for name in BASE_URL_ENVS if (url := os.environ.get(name))), None)
 
 
 def _field_of(option: str) -> str:
@@ -105,8 +112,9 @@ class ChatOpenRouter(ToolsAndTokens):
         alias="api_key", default_factory=secret_from_env("OPENROUTER_API_KEY", default=None)
     )
     """API key (env ``OPENROUTER_API_KEY``); checked at the first call, never shown."""
-    openrouter_api_base: str | None = Field(default=None, alias="base_url")
-    """API root; default env ``OPENROUTER_BASE_URL`` / ``OPENROUTER_API_BASE``, then OpenRouter."""
+    openrouter_api_base: str | None = Field(default_factory=_base_url_from_env, alias="base_url")
+    """API root; default env ``OPENROUTER_BASE_URL`` / ``OPENROUTER_API_BASE``, then OpenRouter's
+    (``None`` here means the default, ``https://openrouter.ai/api/v1``)."""
     request_timeout: float | None = Field(default=None, alias="timeout", gt=0)
     """Timeout in **seconds** (the ``openai`` SDK default when unset); 1000 or more warns, as
     the ``langchain-openrouter`` package took milliseconds."""
@@ -164,7 +172,8 @@ class ChatOpenRouter(ToolsAndTokens):
     include_reasoning: bool | None = None
     """Legacy switch for returning reasoning."""
     session_id: str | None = Field(default_factory=from_env("OPENROUTER_SESSION_ID", default=None))
-    """Groups requests in logs and keeps a conversation on one provider (≤ 256 characters)."""
+    """Groups related requests in OpenRouter's logs and keeps a conversation on one provider
+    (≤ 256 characters; env ``OPENROUTER_SESSION_ID``; ``""`` means unset)."""
     user: str | None = None
     """Stable identifier of your end user."""
     prediction: dict[str, Any] | None = None
@@ -181,6 +190,10 @@ class ChatOpenRouter(ToolsAndTokens):
     """Penalty for repeated tokens, in (0, 2]."""
     cache_control: dict[str, Any] | None = None
     """Top-level prompt caching, e.g. ``{'type': 'ephemeral'}`` (Anthropic models)."""
+    modalities: list[str] | None = None
+    """Output modalities, e.g. ``["image", "text"]`` to get images (as image content blocks)."""
+    image_config: dict[str, Any] | None = None
+    """Image output settings, e.g. ``{"aspect_ratio": "16:9"}``."""
     trace: dict[str, Any] | None = None
     """Trace metadata forwarded to OpenRouter broadcast destinations."""
 
@@ -209,10 +222,21 @@ class ChatOpenRouter(ToolsAndTokens):
             return values
         return _compat.sort_arguments(values, cls.model_fields, cls._option_fields)
 
+    @property
+    def model(self) -> str:
+        """The model id (the same as ``model_name``)."""
+        return self.model_name
+
     @field_validator("request_timeout")
     @classmethod
     def _timeout_in_seconds(cls, value: float | None) -> float | None:
         return _compat.check_timeout(value)
+
+    @model_validator(mode="after")
+    def _set_openrouter_frameworks_version(self) -> ChatOpenRouter:
+        """Name this package in ``metadata["lc_versions"]``, as LangChain's partners do."""
+        self._add_version("openrouter-frameworks", __version__)
+        return self
 
     @model_validator(mode="after")
     def _validate(self) -> ChatOpenRouter:
@@ -250,6 +274,13 @@ class ChatOpenRouter(ToolsAndTokens):
             "streaming": self.streaming,
             "model_kwargs": self.model_kwargs,
         }
+
+    def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
+        """``generate()``'s ``llm_output``: the call's (``id``, ``created``...) for one prompt."""
+        outputs = [output for output in llm_outputs if output]
+        if len(outputs) == 1:
+            return dict(outputs[0])
+        return {"model_name": self.model_name} if outputs else {}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(

@@ -29,6 +29,7 @@ from llama_index.core.instrumentation.events.llm import (
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model
+from pydantic import Field
 
 from llama_index_openrouter import _tools
 
@@ -55,7 +56,7 @@ class _Structured(Generic[Model]):
         self.output_cls = output_cls
         self.kwargs = {
             **(llm_kwargs or {}),
-            "response_format": _tools.json_schema_response_format(output_cls),
+            "response_format": _tools.json_schema_response_format(output_cls, strict=llm.strict),
         }
         self.messages = llm._extend_messages(prompt.format_messages(llm=llm, **prompt_args))
         dispatcher.event(
@@ -95,6 +96,12 @@ class _Structured(Generic[Model]):
 class OpenRouterFunctionCalling(FunctionCallingLLM):
     """Tool calling and structured output for an OpenRouter model (abstract)."""
 
+    strict: bool = Field(
+        default=False,
+        description="Ask for tool arguments and structured output that match their schema "
+        "exactly (function tools and json_schema get strict: true).",
+    )
+
     def _uses_json_schema(self) -> bool:
         """Whether structured output asks for ``response_format`` ``json_schema``."""
         raise NotImplementedError
@@ -119,7 +126,7 @@ class OpenRouterFunctionCalling(FunctionCallingLLM):
         elif user_msg is not None:
             messages.append(user_msg)
         prepared: dict[str, Any] = {"messages": messages, **kwargs}
-        specs = _tools.to_openrouter_tools(tools)
+        specs = _tools.to_openrouter_tools(tools, strict=self.strict)
         if specs:
             prepared["tools"] = specs
             prepared["tool_choice"] = _tools.resolve_tool_choice(

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RAW_ARGUMENTS_KEY",
     "first_tool_call_only",
+    "function_spec",
     "json_schema_response_format",
     "keep_first_tool_call",
     "resolve_tool_choice",
@@ -40,17 +41,32 @@ a JSON object (``error_on_no_tool_call=False``): ``{"__raw_arguments__": "<the t
 A tool called with it fails with an error the agent shows the model, which can then retry."""
 
 
-def to_openrouter_tools(tools: Sequence[BaseTool]) -> list[dict[str, Any]]:
-    """OpenAI-style function specs for LlamaIndex tools (the shape OpenRouter accepts).
+def to_openrouter_tools(tools: Sequence[BaseTool], *, strict: bool = False) -> list[dict[str, Any]]:
+    """The request's ``tools`` for LlamaIndex tools (OpenAI function specs).
+
+    A tool that knows its own spec (:class:`~llama_index_openrouter.tools.OpenRouterServerTool`,
+    :func:`~llama_index_openrouter.tools.with_tool_options`) is sent as it says.
+
+    Args:
+        tools: The tools.
+        strict: Mark every function spec ``strict: true`` unless it says otherwise.
 
     Raises:
         ValueError: A tool's argument schema cannot be converted to JSON schema (named in the
             message).
     """
-    return [_openai_tool(tool) for tool in tools]
+    specs = []
+    for tool in tools:
+        own = getattr(tool, "openrouter_spec", None)
+        spec = own() if callable(own) else function_spec(tool)
+        if strict and spec.get("type") == "function":
+            spec["function"].setdefault("strict", True)
+        specs.append(spec)
+    return specs
 
 
-def _openai_tool(tool: BaseTool) -> dict[str, Any]:
+def function_spec(tool: BaseTool) -> dict[str, Any]:
+    """A LlamaIndex tool's OpenAI function spec (a new dict)."""
     try:
         return tool.metadata.to_openai_tool(skip_length_check=True)
     except Exception as exc:
@@ -81,9 +97,13 @@ def resolve_tool_choice(
     return core_tools.tool_choice(tool_choice, tools)
 
 
-def json_schema_response_format(output_cls: type[BaseModel]) -> dict[str, Any]:
+def json_schema_response_format(
+    output_cls: type[BaseModel], *, strict: bool = False
+) -> dict[str, Any]:
     """The ``response_format`` asking for JSON that matches a pydantic model's schema."""
-    return core_tools.json_schema_format(output_cls.__name__, output_cls.model_json_schema())
+    return core_tools.json_schema_format(
+        output_cls.__name__, output_cls.model_json_schema(), strict=strict or None
+    )
 
 
 def _calls_in(message: ChatMessage) -> list[tuple[str, str, dict[str, Any] | str]]:

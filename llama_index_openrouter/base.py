@@ -32,9 +32,10 @@ from llama_index.core.instrumentation.events.exception import ExceptionEvent
 from llama_index.core.instrumentation.span import active_span_id
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.types import PydanticProgramMode
-from pydantic import Field, PrivateAttr, SecretStr, field_serializer
+from pydantic import Field, PrivateAttr, SecretStr, field_serializer, model_validator
 
 from llama_index_openrouter import _responses
+from llama_index_openrouter._arguments import sort_arguments
 from llama_index_openrouter._function_calling import OpenRouterFunctionCalling
 from llama_index_openrouter._messages import to_openrouter_messages
 from llama_index_openrouter._stream import (
@@ -176,104 +177,33 @@ class OpenRouter(OpenRouterFunctionCalling):
         description="Whether structured output uses response_format json_schema (True) or "
         "tool calling (False); from the model catalog when None, else tool calling.",
     )
+    is_chat_model: bool = Field(default=True, description="Reported in metadata.")
+    modalities: list[str] | None = Field(
+        default=None, description='Output modalities, e.g. ["image", "text"] for images.'
+    )
+    image_config: dict[str, Any] | None = Field(
+        default=None, description='Image output settings, e.g. {"aspect_ratio": "16:9"}.'
+    )
+    logprobs: bool | None = Field(default=None, description="Return token logprobs.")
+    top_logprobs: int | None = Field(
+        default=None, ge=0, le=20, description="Alternatives per token with logprobs."
+    )
 
     _client_config: ClientConfig | None = PrivateAttr(default=None)
     _options_memo: OptionsMemo = PrivateAttr(default_factory=OptionsMemo)
 
-    def __init__(
-        self,
-        model: str = DEFAULT_MODEL,
-        api_key: str | SecretStr | None = None,
-        api_base: str | None = None,
-        temperature: float | None = None,
-        max_tokens: int | None = None,
-        timeout: float | None = None,
-        max_retries: int = 2,
-        reasoning: ReasoningConfig | Mapping[str, Any] | None = None,
-        provider: ProviderPreferences | Mapping[str, Any] | None = None,
-        models: list[str] | None = None,
-        plugins: list[Any] | None = None,
-        transforms: list[str] | None = None,
-        route: Literal["fallback", "sort"] | None = None,
-        session_id: str | None = None,
-        app_url: str | None = None,
-        app_title: str | None = None,
-        default_headers: dict[str, str] | None = None,
-        additional_kwargs: dict[str, Any] | None = None,
-        context_window: int | None = None,
-        is_function_calling_model: bool | None = None,
-        supports_json_schema: bool | None = None,
-        **kwargs: Any,
-    ) -> None:
-        """Create the model; nothing is sent and no key is needed until the first call.
+    @model_validator(mode="before")
+    @classmethod
+    def _sort_arguments(cls, data: Any) -> Any:
+        """The official class's ``order``/``allow_fallbacks``/``reasoning_effort``; refusals."""
+        if not isinstance(data, dict):
+            return data
+        return sort_arguments(data, cls.model_fields)
 
-        Args:
-            model: OpenRouter model slug (default ``openrouter/auto``).
-            api_key: API key (default: ``OPENROUTER_API_KEY``).
-            api_base: API root (default: ``OPENROUTER_BASE_URL``, ``OPENROUTER_API_BASE``, then
-                ``https://openrouter.ai/api/v1``).
-            temperature: Sampling temperature, sent only when set.
-            max_tokens: Most tokens to generate, sent only when set (no cut-off by default).
-            timeout: Seconds per request (default: the openai SDK's).
-            max_retries: SDK retries; one budget for plain calls and streams.
-            reasoning: Reasoning settings, e.g. ``{"effort": "high"}`` or
-                ``{"max_tokens": 2000}``.
-            provider: Provider routing, e.g. ``{"order": ["anthropic"], "sort": "price"}``.
-            models: Fallback models.
-            plugins: Plugins, e.g. ``[{"id": "web"}]``.
-            transforms: Message transforms, e.g. ``["middle-out"]``.
-            route: Deprecated routing switch.
-            session_id: Session id for grouping and sticky routing.
-            app_url: Your app's URL (``HTTP-Referer``).
-            app_title: Your app's name (``X-Title``).
-            default_headers: Extra headers for every request.
-            additional_kwargs: Extra body fields for every request.
-            context_window: Context window reported in ``metadata``.
-            is_function_calling_model: Reported in ``metadata``.
-            supports_json_schema: How ``structured_predict`` asks for structure.
-            **kwargs: Other ``LLM`` fields (``system_prompt``, ``callback_manager``,
-                ``pydantic_program_mode``...).
-
-        Raises:
-            TypeError: An argument name is unknown (body fields go in ``additional_kwargs``).
-            pydantic.ValidationError: An argument has an invalid value.
-
-        Warns:
-            UserWarning: ``model`` is not shaped ``author/slug`` (OpenRouter also accepts a few
-                aliases, so this is not an error).
-        """
-        unknown = sorted(kwargs.keys() - type(self).model_fields.keys())
-        if unknown:
-            msg = (
-                f"OpenRouter got unexpected argument(s) {', '.join(unknown)}; request body "
-                "fields such as top_p or seed go in additional_kwargs={...}"
-            )
-            raise TypeError(msg)
-        super().__init__(
-            model=model,
-            api_key=api_key,
-            api_base=api_base,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            timeout=timeout,
-            max_retries=max_retries,
-            reasoning=reasoning,
-            provider=provider,
-            models=models,
-            plugins=plugins,
-            transforms=transforms,
-            route=route,
-            session_id=session_id,
-            app_url=app_url,
-            app_title=app_title,
-            default_headers=default_headers,
-            additional_kwargs=additional_kwargs or {},
-            context_window=context_window,
-            is_function_calling_model=is_function_calling_model,
-            supports_json_schema=supports_json_schema,
-            **kwargs,
-        )
-        check_model_id(self.model)
+    @model_validator(mode="after")
+    def _check_model_id(self) -> OpenRouter:
+        check_model_id(self.model, stacklevel=5)  # a warning, pointing at the caller's line
+        return self
 
     def __setattr__(self, name: str, value: Any) -> None:
         super().__setattr__(name, value)
@@ -319,7 +249,7 @@ class OpenRouter(OpenRouterFunctionCalling):
         return LLMMetadata(
             context_window=int(context or DEFAULT_CONTEXT_WINDOW),
             num_output=int(num_output or DEFAULT_NUM_OUTPUTS),
-            is_chat_model=True,
+            is_chat_model=self.is_chat_model,
             is_function_calling_model=tools,
             model_name=self.model,
         )

@@ -443,6 +443,15 @@ class OpenRouterOptions(_OptionsModel):
 
     trace: dict[str, Any] | None = None
     """Trace metadata forwarded to OpenRouter's broadcast destinations."""
+    image_config: dict[str, Any] | None = None
+    """Image output settings (``{"aspect_ratio": "16:9"}``...), with ``modalities`` asking for
+    images."""
+
+    @field_validator("session_id", mode="before")
+    @classmethod
+    def _empty_session_is_unset(cls, value: Any) -> Any:
+        # An empty value (often from an empty environment variable) groups nothing.
+        return None if isinstance(value, str) and not value.strip() else value
 
     def to_extra_body(self) -> dict[str, Any]:
         """Return these options as the ``extra_body`` dict for the OpenAI SDK.

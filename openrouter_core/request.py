@@ -65,6 +65,7 @@ OPENAI_PARAMS: tuple[str, ...] = (
     "n",
     "logprobs",
     "top_logprobs",
+    "modalities",
 )
 """OpenAI body parameters a framework model may hold as typed fields (sent when not ``None``)."""
 

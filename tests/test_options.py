@@ -100,6 +100,7 @@ def test_option_fields_lists_every_field_for_kwarg_routing() -> None:
         "cache_control",
         "include_reasoning",
         "trace",
+        "image_config",
     )
     call_kwargs = {"models": ["a/b"], "reasoning": {"effort": "low"}, "temperature": 0.2}
     layer = {k: v for k, v in call_kwargs.items() if k in OPENROUTER_OPTION_FIELDS}
