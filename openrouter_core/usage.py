@@ -89,6 +89,8 @@ class OpenRouterUsage:
         model: The model as served (may differ from the one requested).
         provider: The provider that served the call, e.g. ``"Amazon Bedrock"``.
         generation_id: OpenRouter's ``gen-...`` id, usable with ``GET /generation``.
+        image_tokens: Completion tokens spent on generated images
+            (``completion_tokens_details.image_tokens``; output tokens include them).
     """
 
     input_tokens: int = 0
@@ -103,6 +105,7 @@ class OpenRouterUsage:
     model: str | None = None
     provider: str | None = None
     generation_id: str | None = None
+    image_tokens: int = 0
 
     def __add__(self, other: object) -> OpenRouterUsage:
         """Add token counts and costs; a cost stays known only if both sides know it."""
@@ -125,6 +128,7 @@ class OpenRouterUsage:
             model=_pick(self.model, other.model),
             provider=_pick(self.provider, other.provider),
             generation_id=_pick(self.generation_id, other.generation_id),
+            image_tokens=self.image_tokens + other.image_tokens,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -181,6 +185,7 @@ def parse_usage(
         model=model,
         provider=provider,
         generation_id=generation_id,
+        image_tokens=token_count(completion.get("image_tokens")),
     )
 
 

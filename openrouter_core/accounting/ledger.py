@@ -221,9 +221,33 @@ class UsageLedger:
         return self.totals().reasoning_tokens
 
     @property
+    def image_tokens(self) -> int:
+        """Completion tokens spent on generated images."""
+        return self.totals().image_tokens
+
+    @property
     def total_cost(self) -> Decimal:
-        """Exact sum of the reported costs (USD); calls without a cost are not in it."""
+        """What OpenRouter charged (USD, credits), exactly; calls without a cost are not in it.
+
+        For BYOK calls this holds OpenRouter's fee only; what the providers charged your own
+        keys is :attr:`byok_cost`, and both together :attr:`combined_cost`.
+        """
         return self.totals().total_cost
+
+    @property
+    def byok_requests(self) -> int:
+        """Calls that ran on your own provider key (BYOK)."""
+        return self.totals().byok_requests
+
+    @property
+    def byok_cost(self) -> Decimal:
+        """What providers charged your own keys on BYOK calls (USD), exactly."""
+        return self.totals().byok_cost
+
+    @property
+    def combined_cost(self) -> Decimal:
+        """What the calls cost in all: :attr:`total_cost` plus :attr:`byok_cost`."""
+        return self.totals().combined_cost
 
     @property
     def unknown_cost_requests(self) -> int:
@@ -261,7 +285,11 @@ class UsageLedger:
         return groups
 
     def by_model(self) -> dict[str, UsageTotals]:
-        """Totals per model as served (as requested when the served model is unknown)."""
+        """Totals per model as served (as requested when the served model is unknown).
+
+        Each holds the money split too: what OpenRouter charged (``total_cost``), what BYOK
+        providers charged (``byok_cost``) and both (``combined_cost``).
+        """
         return self._group(lambda r: r.model)
 
     def by_provider(self) -> dict[str, UsageTotals]:
@@ -314,7 +342,12 @@ class UsageLedger:
         return cls(records)
 
     def summary(self) -> str:
-        """A readable, aligned table per model and provider, a total row and notes."""
+        """A readable, aligned table per model and provider, a total row and notes.
+
+        When a call ran on your own provider key (BYOK), the cost column becomes three: what
+        OpenRouter charged, what the BYOK providers charged, and both together; a ``BYOK``
+        column counts those calls. An ``images`` column appears when images were generated.
+        """
         return report.text_table(self)
 
     def _repr_html_(self) -> str:
@@ -325,6 +358,8 @@ class UsageLedger:
         unknown = (
             f", unknown_cost_requests={t.unknown_cost_requests}" if t.unknown_cost_requests else ""
         )
+        if t.byok_requests:
+            unknown += f", byok_requests={t.byok_requests}, byok_cost=Decimal('{t.byok_cost}')"
         return (
             f"UsageLedger(requests={t.requests}, total_cost=Decimal('{t.total_cost}'){unknown}, "
             f"input_tokens={t.input_tokens}, output_tokens={t.output_tokens}, "

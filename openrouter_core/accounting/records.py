@@ -1,8 +1,9 @@
 """What calls consumed: one :class:`UsageRecord` per call, and :class:`UsageTotals` over many.
 
-A record holds a call's tokens (cached, cache-write and reasoning included), its exact
-``Decimal`` cost (``None`` when not reported, never zero), who served it and how it ended
-(failed, abandoned, fell back to another model). The ``SOURCE_*`` constants name who saw the
+A record holds a call's tokens (cached, cache-write, reasoning and image tokens included), its
+exact ``Decimal`` cost (``None`` when not reported, never zero) and, for a BYOK call, what the
+provider charged the user's own key, who served it and how it ended (failed, abandoned, fell
+back to another model). The ``SOURCE_*`` constants name who saw the
 call; :func:`began_responding` decides which failed calls are worth a record at all.
 """
 
@@ -70,8 +71,11 @@ class UsageRecord:
         cached_tokens: Prompt tokens read from the prompt cache.
         cache_write_tokens: Prompt tokens written to the prompt cache.
         reasoning_tokens: Completion tokens spent on reasoning.
-        cost: Credits (USD) charged, exact; ``None`` when the call did not report it.
-        upstream_cost: What the upstream provider charged (BYOK), when reported.
+        cost: Credits (USD) OpenRouter charged, exact; ``None`` when the call did not report
+            it. For a BYOK call this is OpenRouter's fee only (see :attr:`byok_cost`).
+        upstream_cost: What the upstream provider charged for the call, when reported
+            (``cost_details.upstream_inference_cost``). OpenRouter's ``cost`` already includes
+            it unless the call is BYOK.
         is_byok: Whether the call ran on the user's own provider key, when reported.
         streamed: Whether the response was streamed.
         failed: Whether the call ended in an error (its usage may still have been billed).
@@ -83,6 +87,8 @@ class UsageRecord:
             ``track_usage()``), ``"langchain"`` or ``"llamaindex"`` (the framework handlers).
         endpoint: The API path, e.g. ``"/chat/completions"`` or ``"/embeddings"``.
         timestamp: When the call ended (UTC).
+        image_tokens: Completion tokens spent on generated images (``output_tokens`` includes
+            them).
     """
 
     requested_model: str | None = None
@@ -105,11 +111,21 @@ class UsageRecord:
     source: str = SOURCE_OPENROUTER
     endpoint: str = "/chat/completions"
     timestamp: dt.datetime = dataclasses.field(default_factory=_now)
+    image_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
         """Input plus output tokens."""
         return self.input_tokens + self.output_tokens
+
+    @property
+    def byok_cost(self) -> Decimal | None:
+        """What the provider charged the user's own key, for a BYOK call.
+
+        ``None`` for other calls, and when not reported. OpenRouter's fee for a BYOK call is
+        :attr:`cost`.
+        """
+        return self.upstream_cost if self.is_byok else None
 
     @property
     def model(self) -> str:
@@ -163,6 +179,7 @@ class UsageRecord:
             source=source,
             endpoint=endpoint,
             timestamp=timestamp or _now(),
+            image_tokens=u.image_tokens,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -177,6 +194,7 @@ class UsageRecord:
             "cached_tokens": self.cached_tokens,
             "cache_write_tokens": self.cache_write_tokens,
             "reasoning_tokens": self.reasoning_tokens,
+            "image_tokens": self.image_tokens,
             "cost": None if self.cost is None else str(self.cost),
             "upstream_cost": None if self.upstream_cost is None else str(self.upstream_cost),
             "is_byok": self.is_byok,
@@ -234,6 +252,7 @@ class UsageRecord:
             cached_tokens=count("cached_tokens"),
             cache_write_tokens=count("cache_write_tokens"),
             reasoning_tokens=count("reasoning_tokens"),
+            image_tokens=count("image_tokens"),
             cost=money("cost"),
             upstream_cost=money("upstream_cost"),
             is_byok=byok if isinstance(byok, bool) else None,
@@ -252,6 +271,10 @@ class UsageRecord:
 class UsageTotals:
     """Sums over a set of records (a ledger, or one model or provider of it).
 
+    Money is split the way it is paid: ``total_cost`` is what OpenRouter charged (credits),
+    ``byok_cost`` what providers charged the user's own keys on BYOK calls (OpenRouter's fee
+    for those is in ``total_cost``), and :attr:`combined_cost` is both together.
+
     Attributes:
         requests: Calls recorded.
         input_tokens: Prompt tokens.
@@ -259,12 +282,18 @@ class UsageTotals:
         cached_tokens: Prompt tokens read from the cache.
         cache_write_tokens: Prompt tokens written to the cache.
         reasoning_tokens: Reasoning tokens.
-        total_cost: Exact sum of the reported costs (USD).
+        total_cost: Exact sum of the costs OpenRouter reported (USD, credits).
         unknown_cost_requests: Calls whose cost was not reported (not counted in
             ``total_cost``, never counted as zero).
         failed_requests: Calls that ended in an error.
         incomplete_requests: Streams abandoned before they finished.
         fallback_requests: Calls served by another model than requested.
+        image_tokens: Completion tokens spent on generated images.
+        byok_requests: Calls that ran on the user's own provider key (BYOK).
+        byok_cost: Exact sum of what providers charged the user's own keys on BYOK calls
+            (their ``upstream_inference_cost``).
+        unknown_byok_cost_requests: BYOK calls that did not report the provider's charge (not
+            counted in ``byok_cost``, never counted as zero).
     """
 
     requests: int = 0
@@ -278,11 +307,20 @@ class UsageTotals:
     failed_requests: int = 0
     incomplete_requests: int = 0
     fallback_requests: int = 0
+    image_tokens: int = 0
+    byok_requests: int = 0
+    byok_cost: Decimal = _ZERO
+    unknown_byok_cost_requests: int = 0
 
     @property
     def total_tokens(self) -> int:
         """Input plus output tokens."""
         return self.input_tokens + self.output_tokens
+
+    @property
+    def combined_cost(self) -> Decimal:
+        """What the calls cost in all: OpenRouter's charges plus the BYOK providers' charges."""
+        return self.total_cost + self.byok_cost
 
     def add(self, record: UsageRecord) -> UsageTotals:
         """These totals with one more record."""
@@ -298,11 +336,18 @@ class UsageTotals:
             failed_requests=self.failed_requests + record.failed,
             incomplete_requests=self.incomplete_requests + record.incomplete,
             fallback_requests=self.fallback_requests + record.fallback,
+            image_tokens=self.image_tokens + record.image_tokens,
+            byok_requests=self.byok_requests + bool(record.is_byok),
+            byok_cost=self.byok_cost + (record.byok_cost or _ZERO),
+            unknown_byok_cost_requests=self.unknown_byok_cost_requests
+            + bool(record.is_byok and record.upstream_cost is None),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-JSON form (``total_cost`` as an exact decimal string)."""
+        """Plain-JSON form (costs as exact decimal strings, ``combined_cost`` included)."""
         out = dataclasses.asdict(self)
         out["total_cost"] = str(self.total_cost)
+        out["byok_cost"] = str(self.byok_cost)
+        out["combined_cost"] = str(self.combined_cost)
         out["total_tokens"] = self.total_tokens
         return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -277,3 +278,52 @@ def test_a_failed_call_is_recorded_once_per_ledger_by_its_error() -> None:
 
     copy = pickle.loads(pickle.dumps(error))  # noqa: S301
     assert not already_recorded(copy, first)
+
+
+def test_byok_upstream_cost_is_added_once_and_only_for_byok_calls() -> None:
+    # A credit call reports its upstream cost too (2026 shape: equal to its cost); it is already
+    # in `cost`, so only a BYOK call's upstream cost is money on top.
+    def record(gen_id: str, cost: str, upstream: str | None, *, byok: bool) -> UsageRecord:
+        upstream_cost = None if upstream is None else Decimal(upstream)
+        return replace(_record(gen_id, cost=cost), upstream_cost=upstream_cost, is_byok=byok)
+
+    credit = record("credit", "0.0001", "0.0001", byok=False)
+    byok = record("byok", "0.000021", "0.00042", byok=True)
+    unreported = record("quiet", "0", None, byok=True)  # no upstream cost reported
+    ledger = UsageLedger([credit, byok, unreported])
+    totals = ledger.totals()
+    assert (totals.byok_requests, totals.unknown_byok_cost_requests) == (2, 1)
+    assert totals.total_cost == Decimal("0.000121")
+    assert totals.byok_cost == Decimal("0.00042")
+    assert totals.combined_cost == Decimal("0.000541")
+    assert [r.byok_cost for r in ledger.records] == [None, Decimal("0.00042"), None]
+    data = totals.to_dict()
+    assert (data["byok_cost"], data["combined_cost"]) == ("0.00042", "0.000541")
+    assert "byok_requests=2, byok_cost=Decimal('0.00042')" in repr(ledger)
+
+
+def test_records_written_before_image_tokens_existed_still_read(tmp_path: Path) -> None:
+    data = _record("old").to_dict()
+    del data["image_tokens"]
+    path = tmp_path / "old.jsonl"
+    path.write_text(json.dumps(data) + "\n", encoding="utf-8")
+    (record,) = UsageLedger.read_jsonl(path).records
+    assert record.image_tokens == 0
+    assert UsageRecord.from_dict({**data, "image_tokens": 7}).image_tokens == 7
+
+
+def test_image_tokens_are_parsed_added_and_totalled() -> None:
+    from openrouter_core.usage import parse_usage
+
+    usage = parse_usage(
+        {"prompt_tokens": 4, "completion_tokens": 1301, "completion_tokens_details": {
+            "reasoning_tokens": 0, "image_tokens": 1290}}
+    )  # fmt: skip
+    assert usage is not None
+    assert usage.image_tokens == 1290
+    assert (usage + usage).image_tokens == 2580
+    assert usage.to_dict()["image_tokens"] == 1290
+    assert OpenRouterUsage().image_tokens == 0
+    ledger = UsageLedger([UsageRecord.from_usage(usage, generation_id=g) for g in ("a", "b")])
+    assert ledger.image_tokens == 2580
+    assert ledger.by_model()["(unknown)"].image_tokens == 2580
