@@ -39,6 +39,7 @@ __all__ = [
     "OpenRouterMissingAPIKeyError",
     "OpenRouterModelNotFoundError",
     "OpenRouterModerationError",
+    "OpenRouterNotOpenRouterError",
     "OpenRouterPermissionDeniedError",
     "OpenRouterProviderError",
     "OpenRouterRateLimitError",
@@ -99,6 +100,12 @@ class OpenRouterModelNotFoundError(core.ModelNotFoundError, ModelNotFoundError):
     is_retryable = False
 
 
+class OpenRouterNotOpenRouterError(core.NotOpenRouterError, ModelAPIError):  # type: ignore[misc]
+    """The server at base_url did not answer like OpenRouter (404/405); not retryable."""
+
+    is_retryable = False
+
+
 class OpenRouterUnknownModelError(  # type: ignore[misc]
     core.UnknownModelError, ModelNotFoundError, ModelInvalidRequestError
 ):
@@ -153,6 +160,7 @@ _LANGCHAIN_CLASS: dict[type[core.OpenRouterError], type[core.OpenRouterError]] =
     core.ContextLengthExceededError: OpenRouterContextLengthExceededError,
     core.UnknownModelError: OpenRouterUnknownModelError,
     core.ModerationError: OpenRouterModerationError,
+    core.NotOpenRouterError: OpenRouterNotOpenRouterError,
     core.BadRequestError: OpenRouterBadRequestError,
     core.AuthenticationError: OpenRouterAuthenticationError,
     core.InsufficientCreditsError: OpenRouterInsufficientCreditsError,

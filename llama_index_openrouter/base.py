@@ -191,6 +191,7 @@ class OpenRouter(OpenRouterFunctionCalling):
 
     _client_config: ClientConfig | None = PrivateAttr(default=None)
     _options_memo: OptionsMemo = PrivateAttr(default_factory=OptionsMemo)
+    _catalog_entry: tuple[tuple[str, str], ModelInfo | None] | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -222,15 +223,21 @@ class OpenRouter(OpenRouterFunctionCalling):
     # ---------------------------------------------------------------------------- metadata
 
     def _catalog_model_info(self) -> ModelInfo | None:
-        """The model's entry in OpenRouter's model catalog, or ``None`` when not at hand.
+        """The model's entry in OpenRouter's model catalog, settled once per model and base URL.
 
         Read from memory or the disk cache, never from the network on this thread; a miss
         starts loading the shared catalog in the background (unless
-        ``OPENROUTER_CATALOG_PREFETCH=0``), so later lookups find it.
+        ``OPENROUTER_CATALOG_PREFETCH=0``) for the next process. Whatever the first look finds
+        decides ``metadata``, function calling and the structured-output path from then on, so
+        they never change between two calls of one instance (another ``model`` looks again).
         """
-        from openrouter_core.catalog import catalog_info  # loads on first use, not at import
+        key = (resolve_base_url(self.api_base), self.model)
+        settled = self._catalog_entry
+        if settled is None or settled[0] != key:
+            from openrouter_core.catalog import catalog_info  # loads on first use
 
-        return catalog_info(resolve_base_url(self.api_base), self.model, prefetch=True)
+            settled = self._catalog_entry = (key, catalog_info(*key, prefetch=True))
+        return settled[1]
 
     @property
     def metadata(self) -> LLMMetadata:

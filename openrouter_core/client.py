@@ -1,25 +1,85 @@
-"""The shared, pooled ``openai`` clients every model instance uses.
+"""The shared, pooled ``openai`` clients every model instance uses, and their lifetime.
 
 Clients are built once per distinct configuration and reused by every model that has it, so
 constructing a model is cheap and no connection pool is created per instance. Synchronous
 clients share one HTTP pool per base URL; asynchronous ones do too, per event loop, because an
-async connection pool cannot move between loops.
+async connection pool cannot move between loops. A loop's pools are closed when the loop shuts
+down (``asyncio.run``, a ``Runner``, pytest-asyncio: anything that calls
+``loop.shutdown_asyncgens()``), so a fresh loop per job leaves no socket behind;
+:func:`aclose_clients` closes them explicitly.
+
+The clients log every retry the SDK makes at ``INFO`` on the ``openrouter_core`` logger: which
+attempt failed, why, and how long the SDK waits (no key, no body).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import sys
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, MutableMapping
-from typing import TypeVar
+from collections.abc import AsyncGenerator, Callable, MutableMapping
+from typing import Any, TypeVar
 
 import openai
 
-from openrouter_core.settings import ClientConfig
+from openrouter_core.settings import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ClientConfig
 
 __all__ = ["ClientConfig", "aclose_clients", "close_clients", "get_async_client", "get_client"]
+
+logger = logging.getLogger("openrouter_core")
+
+
+def _cause(response_headers: Any) -> str:
+    """Why the attempt failed, from the exception being handled (the SDK retries in ``except``)."""
+    exc = sys.exc_info()[1]
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    if isinstance(status, int):
+        return f"HTTP {status}"
+    if exc is not None:
+        return type(exc).__name__
+    return "no response" if response_headers is None else "retryable response"
+
+
+def _log_retry(path: str, remaining: int, max_retries: int, wait: float, headers: Any) -> None:
+    if logger.isEnabledFor(logging.INFO):
+        failed = max_retries - remaining + 1
+        logger.info(
+            "OpenRouter request %s failed (attempt %d of %d: %s); retrying in %.2f s",
+            path,
+            failed,
+            max_retries + 1,
+            _cause(headers),
+            wait,
+        )
+
+
+class _OpenAI(openai.OpenAI):
+    """The SDK's client, telling the ``openrouter_core`` logger about each retry."""
+
+    def _calculate_retry_timeout(
+        self, remaining_retries: int, options: Any, response_headers: Any = None
+    ) -> float:
+        wait = super()._calculate_retry_timeout(remaining_retries, options, response_headers)
+        max_retries = options.get_max_retries(self.max_retries)
+        _log_retry(options.url, remaining_retries, max_retries, wait, response_headers)
+        return wait
+
+
+class _AsyncOpenAI(openai.AsyncOpenAI):
+    """Asynchronous :class:`_OpenAI`."""
+
+    def _calculate_retry_timeout(
+        self, remaining_retries: int, options: Any, response_headers: Any = None
+    ) -> float:
+        wait = super()._calculate_retry_timeout(remaining_retries, options, response_headers)
+        max_retries = options.get_max_retries(self.max_retries)
+        _log_retry(options.url, remaining_retries, max_retries, wait, response_headers)
+        return wait
 
 
 # Bounded so a process that builds models for many keys (one per tenant, say) does not keep
@@ -28,14 +88,51 @@ _MAX_CLIENTS = 128
 _lock = threading.Lock()
 _sync_clients: OrderedDict[ClientConfig, openai.OpenAI] = OrderedDict()
 _sync_pools: dict[str, openai.DefaultHttpxClient] = {}
-_async_clients: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[ClientConfig, openai.AsyncOpenAI]
-] = weakref.WeakKeyDictionary()
-_async_pools: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[str, openai.DefaultAsyncHttpxClient]
-] = weakref.WeakKeyDictionary()
 
 
+class _LoopClients:
+    """One event loop's clients and pools, closed when the loop shuts down."""
+
+    __slots__ = ("clients", "closer", "pools")
+
+    def __init__(self) -> None:
+        self.clients: dict[ClientConfig, openai.AsyncOpenAI] = {}
+        self.pools: dict[str, openai.DefaultAsyncHttpxClient] = {}
+        self.closer: AsyncGenerator[None, None] | None = None
+
+    def watch_shutdown(self) -> None:
+        """Close the pools when the running loop shuts its async generators down.
+
+        ``loop.shutdown_asyncgens()`` (called by ``asyncio.run`` and every runner before the
+        loop closes) closes, with ``aclose()``, each async generator that has started and not
+        finished; this one closes the pools then. Stepping it to its ``yield`` registers it
+        with the running loop; it awaits nothing before that, so one ``send`` gets it there.
+        """
+        self.closer = self._close_at_shutdown()
+        step = self.closer.__anext__()
+        with contextlib.suppress(StopIteration):
+            step.send(None)
+
+    async def _close_at_shutdown(self) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        with _lock:
+            pools = list(self.pools.values())
+            self.pools.clear()
+            self.clients.clear()
+        for pool in pools:
+            await pool.aclose()
+
+
+_loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClients] = (
+    weakref.WeakKeyDictionary()
+)
+
+_DEFAULT_TIMEOUT = openai.Timeout(DEFAULT_TIMEOUT, connect=DEFAULT_CONNECT_TIMEOUT)
 _C = TypeVar("_C", openai.OpenAI, openai.AsyncOpenAI)
 _P = TypeVar("_P", openai.DefaultHttpxClient, openai.DefaultAsyncHttpxClient)
 
@@ -54,7 +151,8 @@ def _shared(
             pool = pools.get(config.base_url)
             if pool is None:
                 pool = pools[config.base_url] = make_pool()
-            client = clients[config] = make_client(http_client=pool, **config._kwargs())
+            kwargs = {"timeout": _DEFAULT_TIMEOUT, **config.client_kwargs()}
+            client = clients[config] = make_client(http_client=pool, **kwargs)
             if len(clients) > _MAX_CLIENTS:
                 del clients[next(iter(clients))]  # the oldest: rebuilt on its next use
         return client
@@ -65,43 +163,46 @@ def get_client(config: ClientConfig) -> openai.OpenAI:
     client = _sync_clients.get(config)
     if client is not None:
         return client
-    return _shared(_sync_clients, _sync_pools, config, openai.DefaultHttpxClient, openai.OpenAI)
+    return _shared(_sync_clients, _sync_pools, config, openai.DefaultHttpxClient, _OpenAI)
 
 
 def get_async_client(config: ClientConfig) -> openai.AsyncOpenAI:
     """Return the asynchronous client for ``config`` on the running event loop."""
     loop = asyncio.get_running_loop()
-    per_loop = _async_clients.get(loop)
-    client = per_loop.get(config) if per_loop is not None else None
+    entry = _loops.get(loop)
+    client = entry.clients.get(config) if entry is not None else None
     if client is not None:
         return client
     with _lock:
-        per_loop = _async_clients.setdefault(loop, {})
-        pools = _async_pools.setdefault(loop, {})
-    return _shared(per_loop, pools, config, openai.DefaultAsyncHttpxClient, openai.AsyncOpenAI)
+        entry = _loops.get(loop)
+        new = entry is None
+        if entry is None:
+            entry = _loops[loop] = _LoopClients()
+    if new:
+        entry.watch_shutdown()
+    return _shared(entry.clients, entry.pools, config, openai.DefaultAsyncHttpxClient, _AsyncOpenAI)
 
 
 def close_clients() -> None:
     """Close every shared synchronous pool and forget all clients (e.g. at interpreter exit).
 
-    Asynchronous pools are dropped with their event loop; models built afterwards get fresh
-    clients.
+    Asynchronous pools are closed with their event loop (or by :func:`aclose_clients`); models
+    built afterwards get fresh clients.
     """
     with _lock:
         pools = list(_sync_pools.values())
         _sync_pools.clear()
         _sync_clients.clear()
-        _async_clients.clear()
-        _async_pools.clear()
     for pool in pools:
         pool.close()
 
 
 async def aclose_clients() -> None:
-    """Close the asynchronous pools of the running event loop and forget their clients."""
-    loop = asyncio.get_running_loop()
-    with _lock:
-        _async_clients.pop(loop, None)
-        pools = list(_async_pools.pop(loop, {}).values())
-    for pool in pools:
-        await pool.aclose()
+    """Close the asynchronous pools of the running event loop now and forget their clients.
+
+    For a long-lived loop that stops using OpenRouter; a loop that shuts down closes them by
+    itself.
+    """
+    entry = _loops.get(asyncio.get_running_loop())
+    if entry is not None:
+        await entry.aclose()

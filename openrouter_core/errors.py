@@ -34,6 +34,7 @@ __all__ = [
     "MissingAPIKeyError",
     "ModelNotFoundError",
     "ModerationError",
+    "NotOpenRouterError",
     "OpenRouterError",
     "PermissionDeniedError",
     "ProviderError",
@@ -225,6 +226,20 @@ class ModelNotFoundError(APIStatusError, openai.NotFoundError):  # type: ignore[
     hint = (
         "Check the model id at https://openrouter.ai/models (ids look like 'author/slug'); "
         "some models have no endpoint for tools or other requested parameters."
+    )
+
+
+class NotOpenRouterError(APIStatusError, openai.NotFoundError):  # type: ignore[misc]
+    """The server at ``base_url`` did not answer like OpenRouter.
+
+    A 404 or 405 without OpenRouter's JSON error body: a ``base_url`` missing ``/api/v1``, a
+    proxy, a web page. The message shows what it answered: the status, the content type and
+    the first bytes.
+    """
+
+    hint = (
+        "Check base_url: OpenRouter's is https://openrouter.ai/api/v1 (note the /api/v1); "
+        "set it with base_url=/api_base= or OPENROUTER_BASE_URL."
     )
 
 
@@ -492,7 +507,7 @@ def raise_for_error_body(
             usage=usage_from_body(body),
         )
     choices = body.get("choices")
-    if require_choices and not isinstance(choices, list):
+    if require_choices and (not isinstance(choices, list) or not choices):
         raise ProviderError(
             "the response has no choices (OpenRouter returned an empty completion)",
             model=model,
@@ -533,6 +548,48 @@ def _choice_error(
     )
 
 
+def _speaks_openrouter(response: Any) -> bool:
+    """Whether an error response has OpenRouter's shape: JSON with an ``error`` object."""
+    headers = getattr(response, "headers", None)
+    content_type = headers.get("content-type", "") if headers is not None else ""
+    if "json" not in content_type:
+        return False
+    try:
+        body = _json.loads(response.content)
+    except Exception:  # an unreadable or non-JSON body is not OpenRouter's either
+        return False
+    return isinstance(body, Mapping) and isinstance(body.get("error"), Mapping)
+
+
+def _not_openrouter(status: int, response: Any, model: str | None) -> NotOpenRouterError:
+    headers = getattr(response, "headers", None)
+    content_type = (headers.get("content-type") if headers is not None else None) or "none"
+    try:
+        head = bytes(response.content[:200]).decode("utf-8", "replace").strip()
+    except Exception:  # a streamed body that was not read
+        head = ""
+    url = getattr(getattr(response, "request", None), "url", None)
+    where = f"the server at {url}" if url is not None else "the server at base_url"
+    message = (
+        f"{where} did not answer like OpenRouter: HTTP {status}, content type {content_type}, "
+        f"body {head!r}"
+    )
+    return NotOpenRouterError(message, status_code=status, model=model, response=response)
+
+
+def _timeout_message(exc: BaseException) -> str:
+    """Say which limit passed: the request's timeouts, as the SDK sent them."""
+    request = getattr(exc, "request", None)
+    extensions = getattr(request, "extensions", None) or {}
+    limits = extensions.get("timeout") if isinstance(extensions, Mapping) else None
+    if isinstance(limits, Mapping) and limits.get("read") is not None:
+        return (
+            f"no answer within the timeout (read {limits['read']:g} s without a byte, connect "
+            f"{limits.get('connect')} s); set timeout= on the model (seconds) to change it"
+        )
+    return "no answer within the timeout; set timeout= on the model (seconds) to change it"
+
+
 def _transport_kind(exc: BaseException) -> str | None:
     """Classify an exception raised by the SDK's HTTP library while a body was being read.
 
@@ -556,6 +613,8 @@ def translate_exception(exc: BaseException, *, model: str | None = None) -> Open
         return None
     if isinstance(exc, openai.APIStatusError):
         response = exc.response
+        if exc.status_code in (404, 405) and not _speaks_openrouter(response):
+            return _not_openrouter(exc.status_code, response, model)
         return error_from_payload(
             exc.body if exc.body is not None else {"message": exc.message},
             status_code=exc.status_code,
@@ -564,7 +623,7 @@ def translate_exception(exc: BaseException, *, model: str | None = None) -> Open
             generation_id=response.headers.get("x-generation-id"),
         )
     if isinstance(exc, openai.APITimeoutError):
-        return RequestTimeoutError("no response within the timeout", model=model)
+        return RequestTimeoutError(_timeout_message(exc), model=model)
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__
         detail = f"{exc.message} ({type(cause).__name__}: {cause})" if cause else exc.message

@@ -21,6 +21,8 @@ __all__ = [
     "BASE_URL_ENV",
     "BASE_URL_ENVS",
     "DEFAULT_BASE_URL",
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_TIMEOUT",
     "SECRET_HEADERS",
     "ClientConfig",
     "MissingAPIKeyError",
@@ -35,6 +37,13 @@ DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 API_KEY_ENV = "OPENROUTER_API_KEY"
 BASE_URL_ENV = "OPENROUTER_BASE_URL"
 BASE_URL_ENVS = (BASE_URL_ENV, "OPENROUTER_API_BASE")
+DEFAULT_TIMEOUT = 120.0
+"""Seconds a request may go without a byte from the server before it fails (per attempt).
+
+OpenRouter keeps a slow answer's connection alive with whitespace and ``: OPENROUTER PROCESSING``
+comments, so only a dead connection reaches it; the SDK's own default is 600 s."""
+DEFAULT_CONNECT_TIMEOUT = 10.0
+"""Seconds to establish a connection."""
 """Where the base URL is read from, in order (the second is ``langchain-openrouter``'s name)."""
 SECRET_HEADERS = frozenset(
     {"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"}
@@ -138,7 +147,10 @@ class ClientConfig:
     Attributes:
         api_key: The plain key (kept out of ``repr``).
         base_url: The API root, e.g. ``https://openrouter.ai/api/v1``.
-        timeout: Seconds to wait for a response (``None`` = the SDK default of 600 s).
+        timeout: Seconds per request; ``None`` means :data:`DEFAULT_TIMEOUT` (at most that long
+            without a byte from the server, so a dead connection fails while a slow answer that
+            keeps sending OpenRouter's keep-alives never does; connecting gets
+            :data:`DEFAULT_CONNECT_TIMEOUT`). A number applies to every phase, as in the SDK.
         max_retries: Retries the SDK makes on 408/409/429/5xx and connection errors;
             ``0`` means exactly one HTTP attempt.
         headers: Extra headers sent on every request (attribution, user headers); kept out
@@ -191,7 +203,8 @@ class ClientConfig:
             headers=tuple(sorted(merged.items())),
         )
 
-    def _kwargs(self) -> dict[str, Any]:
+    def client_kwargs(self) -> dict[str, Any]:
+        """The ``openai`` client's constructor arguments (``timeout`` only when set)."""
         kwargs: dict[str, Any] = {
             "api_key": self.api_key,
             "base_url": self.base_url,

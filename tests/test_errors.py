@@ -255,7 +255,13 @@ def test_null_choices_is_an_error_not_an_empty_answer() -> None:
         raise_for_error_body({"id": "gen-1", "choices": None})
     with pytest.raises(ProviderError, match="JSON object"):
         raise_for_error_body([1, 2])
-    ok = {"id": "gen", "choices": []}
+    usage = {"prompt_tokens": 4, "completion_tokens": 0, "total_tokens": 4, "cost": 0.00001}
+    with pytest.raises(ProviderError, match="no choices") as info:
+        raise_for_error_body({"id": "gen-2", "choices": [], "usage": usage})
+    assert info.value.generation_id == "gen-2"
+    assert info.value.usage is not None
+    assert info.value.usage.input_tokens == 4  # billed usage still reported
+    ok = {"id": "gen", "choices": [{"index": 0, "message": {"content": "x"}}]}
     assert raise_for_error_body(ok) is ok
     assert raise_for_error_body({"data": []}, require_choices=False) == {"data": []}
 

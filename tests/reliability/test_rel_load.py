@@ -49,15 +49,24 @@ def constructions(monkeypatch: pytest.MonkeyPatch) -> collections.Counter[str]:
     # of one that an earlier test closed: start from none, so "built during the test" holds.
     close_clients()
 
+    from openrouter_core import client
+
     counts: collections.Counter[str] = collections.Counter()
-    for name in ("OpenAI", "AsyncOpenAI", "DefaultHttpxClient", "DefaultAsyncHttpxClient"):
-        base = getattr(openai, name)
+    # The SDK's clients (as subclassed by openrouter_core.client) and the SDK's HTTP pools.
+    classes = {
+        "OpenAI": (client, "_OpenAI"),
+        "AsyncOpenAI": (client, "_AsyncOpenAI"),
+        "DefaultHttpxClient": (openai, "DefaultHttpxClient"),
+        "DefaultAsyncHttpxClient": (openai, "DefaultAsyncHttpxClient"),
+    }
+    for name, (module, attribute) in classes.items():
+        base = getattr(module, attribute)
 
         def init(self: Any, *args: Any, _name: str = name, _base: Any = base, **kw: Any) -> None:
             counts[_name] += 1
             _base.__init__(self, *args, **kw)
 
-        monkeypatch.setattr(openai, name, type(name, (base,), {"__init__": init}))
+        monkeypatch.setattr(module, attribute, type(name, (base,), {"__init__": init}))
     return counts
 
 
@@ -106,8 +115,8 @@ async def test_1000_concurrent_async_requests_through_one_instance(
     assert constructions["AsyncOpenAI"] == 1
     assert constructions["DefaultAsyncHttpxClient"] == 1
     loop = asyncio.get_running_loop()
-    [pool] = client._async_pools[loop].values()  # one pool for the base URL on this loop
-    [sdk_client] = client._async_clients[loop].values()
+    [pool] = client._loops[loop].pools.values()  # one pool for the base URL on this loop
+    [sdk_client] = client._loops[loop].clients.values()
     assert sdk_client._client is pool
 
 
