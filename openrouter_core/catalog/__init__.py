@@ -3,9 +3,10 @@
 This module only re-exports the catalog's public names; import them from here. The parts:
 :mod:`~openrouter_core.catalog.pricing`, :mod:`~openrouter_core.catalog.info` and
 :mod:`~openrouter_core.catalog.endpoints` (typed views of ``GET /models`` and endpoint lists,
-pure parsing), :mod:`~openrouter_core.catalog.query` (lookup, search and ranking over a list of
-models, pure), :mod:`~openrouter_core.catalog.store` (fetching, memory and disk cache, stale
-fallback, prefetch), :mod:`~openrouter_core.catalog.errors`, and
+pure parsing), :mod:`~openrouter_core.catalog.query` (lookup and search over a list of models,
+pure), :mod:`~openrouter_core.catalog.ranking` (the cheapest model for a task, priced like the
+budget guard prices a request, pure), :mod:`~openrouter_core.catalog.store` (fetching, memory
+and disk cache, stale fallback, prefetch), :mod:`~openrouter_core.catalog.errors`, and
 :mod:`~openrouter_core.catalog.model_catalog` (:class:`ModelCatalog`, the one entry point, and
 the shared instances).
 
@@ -27,7 +28,9 @@ Example:
         catalog = ModelCatalog()
         info = catalog.get("claude-haiku-4.5")  # -> anthropic/claude-haiku-4.5
         catalog.estimate_cost(info, input_tokens=12_000, output_tokens=800)
-        catalog.cheapest(supports=["tools", "structured_outputs"], min_context=100_000)
+        best = catalog.cheapest(supports="tools", prompt="Summarise: ...", max_cost="0.01")
+        best.id, best.worst_case_cost, best.fallback_models(2)
+        catalog.search(free=True)  # models that cost nothing to call
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from openrouter_core.catalog.model_catalog import (
     default_catalog,
 )
 from openrouter_core.catalog.pricing import ModelPricing, check_token_counts, parse_pricing
+from openrouter_core.catalog.ranking import Candidate, RankedModel
 from openrouter_core.catalog.store import (
     CACHE_DIR_ENV,
     DEFAULT_TTL,
@@ -73,6 +77,7 @@ __all__ = [
     "DEFAULT_TTL",
     "PREFETCH_ENV",
     "AmbiguousModelError",
+    "Candidate",
     "CatalogError",
     "CatalogUnavailableError",
     "ModelCatalog",
@@ -83,6 +88,7 @@ __all__ = [
     "NoModelMatchesError",
     "PriceUnknownError",
     "ProviderEndpoint",
+    "RankedModel",
     "StaleCatalogWarning",
     "catalog_info",
     "check_token_counts",

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 
-from openrouter_core.catalog import query
+from openrouter_core.catalog import query, ranking
 from openrouter_core.catalog.endpoints import ModelEndpoints, parse_endpoints
 from openrouter_core.catalog.errors import (
     AmbiguousModelError,
@@ -32,6 +32,7 @@ from openrouter_core.catalog.errors import (
 from openrouter_core.catalog.info import ModelInfo
 from openrouter_core.catalog.pricing import ModelPricing, check_token_counts
 from openrouter_core.catalog.query import Price, Sort
+from openrouter_core.catalog.ranking import Prompt, RankedModel
 from openrouter_core.catalog.store import DEFAULT_TTL, CatalogStore
 from openrouter_core.settings import build_headers, resolve_base_url
 
@@ -250,6 +251,7 @@ class ModelCatalog:
         min_context: int | None = None,
         output: str | None = "text",
         include_free: bool = True,
+        free: bool = False,
         sort: Sort = "id",
     ) -> list[ModelInfo]:
         """Models matching every given filter.
@@ -267,11 +269,14 @@ class ModelCatalog:
             output: Required output modality (``"text"``, ``"embeddings"``, ``"image"``);
                 ``None`` or ``"all"`` accepts any.
             include_free: ``False`` leaves out zero-priced models (``:free`` variants).
+            free: ``True`` keeps only the models that cost nothing to call (``:free``
+                variants and the like): a place to start without credits.
             sort: ``"id"``, ``"name"``, ``"price"`` (input then output price, cheapest first)
                 or ``"context"`` (largest first).
 
         Raises:
-            ValueError: An unknown capability or sort, or a negative price or context.
+            ValueError: An unknown capability or sort, a negative price or context, or
+                ``free=True`` with ``include_free=False``.
         """
         query.check_sort(sort)  # before any fetch
         return query.search(
@@ -283,6 +288,7 @@ class ModelCatalog:
             min_context=min_context,
             output=output,
             include_free=include_free,
+            free=free,
             sort=sort,
         )
 
@@ -296,23 +302,67 @@ class ModelCatalog:
         min_context: int | None = None,
         output: str | None = "text",
         include_free: bool = True,
-        input_tokens: int = 3000,
+        input_tokens: int | None = None,
         output_tokens: int = 1000,
         cached_tokens: int = 0,
         reasoning_tokens: int = 0,
-    ) -> ModelInfo:
-        """The model with the lowest estimated cost for a token mix, among those matching.
+        prompt: Prompt | None = None,
+        max_tokens: int | None = None,
+        max_cost: Price | None = None,
+        free: bool = False,
+    ) -> RankedModel:
+        """The model that does a task for the least, with every model that fits, ranked.
 
-        Filters are those of :meth:`search`; the token mix (default 3,000 input and 1,000
-        output tokens per call) is priced with :meth:`ModelPricing.cost`. Models without
-        listed prices are skipped; ties go to the larger context window.
+        Describe the task: what it needs (``supports``, ``min_context`` and the other filters
+        of :meth:`search`), its prompt (``prompt=``: the text, the chat messages or a token
+        count) and its output size (``output_tokens``). Each matching model with listed prices
+        is priced twice: the estimated cost of one request at that token mix
+        (:meth:`ModelPricing.cost`), which ranks them (ties go to the larger context), and its
+        worst case as the budget guard of ``track_usage(max_cost=...)`` computes it (the
+        prompt estimate plus ``max_tokens`` output tokens), which ``max_cost`` limits.
+
+        The result is the cheapest model's :class:`ModelInfo` (a :class:`RankedModel`, so
+        ``best.id`` and the rest work as before) with its ``estimated_cost`` and
+        ``worst_case_cost``, and ``ranking``: every model that fits, cheapest first, each a
+        :class:`Candidate` with both costs. ``best.fallback_models(n)`` gives the next ``n``
+        for a ``models=[...]`` fallback chain.
+
+        Args:
+            text: Words that must appear in the id or name (as in :meth:`search`).
+            supports: Required capabilities: ``"tools"``, ``"vision"``, ``"reasoning"``,
+                ``"structured_outputs"``... (see :meth:`search`).
+            max_prompt_price: Highest input price, USD per token.
+            max_completion_price: Highest output price, USD per token.
+            min_context: Smallest context window, in tokens.
+            output: Required output modality (``"text"`` by default).
+            include_free: ``False`` leaves out free models.
+            input_tokens: The prompt's size in tokens when no ``prompt`` is given (default
+                3,000); only prices the mix.
+            output_tokens: The expected output size in tokens (default 1,000).
+            cached_tokens: Prompt tokens expected to be read from the cache.
+            reasoning_tokens: Output tokens expected to be reasoning.
+            prompt: The request's prompt: its text, its chat messages (tokens estimated as
+                the budget guard does, with
+                :func:`~openrouter_core.accounting.prices.estimate_prompt_tokens`) or a token
+                count. With a prompt, models whose context window cannot hold it plus
+                ``max_tokens``, or whose output limit is below ``max_tokens``, are left out.
+            max_tokens: The output limit the request will send (default ``output_tokens``);
+                the worst case counts this many output tokens.
+            max_cost: The most one request may cost in the worst case, USD.
+            free: ``True`` keeps only models that cost nothing to call.
 
         Raises:
-            NoModelMatchesError: No priced model matches the filters.
-            ValueError: Invalid filters or token counts.
+            NoModelMatchesError: No model fits; the message says how many models were left
+                after each requirement, and for ``max_cost`` the lowest worst case found.
+            ValueError: Invalid filters, token counts or limits (checked before any fetch).
+            TypeError: A token count is not an int, or ``prompt`` has no known shape.
         """
-        check_token_counts(input_tokens, output_tokens, cached_tokens, reasoning_tokens, 0)
-        return query.cheapest(
+        # The request and the limit are checked before any fetch.
+        ranking.Task.of(
+            prompt, input_tokens, output_tokens, cached_tokens, reasoning_tokens, max_tokens
+        )
+        query.price_arg("max_cost", max_cost, unit="USD per request")
+        return ranking.cheapest(
             self._store.ensure().index,
             text,
             supports=supports,
@@ -325,6 +375,10 @@ class ModelCatalog:
             output_tokens=output_tokens,
             cached_tokens=cached_tokens,
             reasoning_tokens=reasoning_tokens,
+            prompt=prompt,
+            max_tokens=max_tokens,
+            max_cost=max_cost,
+            free=free,
         )
 
     def estimate_cost(

@@ -1,9 +1,10 @@
-"""Questions asked of one list of models: look an id up, search, find the cheapest (pure).
+"""Questions asked of one list of models: look an id up, search it (pure).
 
 :class:`ModelIndex` indexes a list of :class:`~openrouter_core.catalog.ModelInfo` by id,
-canonical slug and bare name; :func:`resolve`, :func:`search` and :func:`cheapest` answer from
-it without any I/O, so the catalog's rules for ids, variants, filters and ranking can be read
-(and tested) apart from fetching and caching.
+canonical slug and bare name; :func:`resolve` and :func:`search` answer from it without any
+I/O, so the catalog's rules for ids, variants, filters and orders can be read (and tested)
+apart from fetching and caching. :func:`filters` gives each filter in words, so
+:mod:`~openrouter_core.catalog.ranking` can say which one left no model.
 """
 
 from __future__ import annotations
@@ -17,13 +18,23 @@ from typing import Any, Literal
 from openrouter_core.catalog.errors import (
     AmbiguousModelError,
     ModelNotListedError,
-    NoModelMatchesError,
 )
 from openrouter_core.catalog.info import CAPABILITIES, CAPABILITY_ALIASES, ModelInfo
-from openrouter_core.catalog.pricing import check_token_counts
 from openrouter_core.usage import to_decimal
 
-__all__ = ["SORTS", "ModelIndex", "Price", "Sort", "cheapest", "check_sort", "resolve", "search"]
+__all__ = [
+    "SORTS",
+    "ModelIndex",
+    "Price",
+    "Sort",
+    "Step",
+    "check_sort",
+    "describe_filters",
+    "filters",
+    "price_arg",
+    "resolve",
+    "search",
+]
 
 SORTS = ("id", "name", "price", "context")
 """The orders :func:`search` accepts."""
@@ -143,8 +154,11 @@ def resolve(index: ModelIndex, model_id: str) -> ModelInfo:
 
 
 # --------------------------------------------------------------------------------------------
-# Search and ranking
+# Search
 # --------------------------------------------------------------------------------------------
+
+Step = tuple[str, Callable[[ModelInfo], bool]]
+"""One filter: what a model must do (in words, for "why none fits") and the check."""
 
 
 def check_sort(sort: str) -> None:
@@ -167,6 +181,7 @@ def search(
     min_context: int | None = None,
     output: str | None = "text",
     include_free: bool = True,
+    free: bool = False,
     sort: Sort = "id",
 ) -> list[ModelInfo]:
     """The models matching every given filter, in the given order.
@@ -175,91 +190,108 @@ def search(
     <openrouter_core.catalog.ModelCatalog.search>`.
 
     Raises:
-        ValueError: An unknown capability or sort, or a negative price or context.
+        ValueError: An unknown capability or sort, a negative price or context, or
+            ``free=True`` with ``include_free=False``.
     """
     check_sort(sort)
-    wanted = _capabilities(supports, index.parameters)
-    max_prompt = _price_arg("max_prompt_price", max_prompt_price)
-    max_completion = _price_arg("max_completion_price", max_completion_price)
-    if min_context is not None and (isinstance(min_context, bool) or min_context < 0):
-        raise ValueError(f"min_context must be a non-negative int, got {min_context!r}")
-    words = text.lower().split() if text else []
-    found: list[ModelInfo] = []
-    for info in index.models:
-        if output and output != "all" and output not in (info.output_modalities or ("text",)):
-            continue
-        if words:
-            haystack = f"{info.id} {info.name} {info.canonical_slug or ''}".lower()
-            if not all(word in haystack for word in words):
-                continue
-        if any(not info.supports(name) for name in wanted):
-            continue
-        pricing = info.pricing
-        if max_prompt is not None and (pricing.prompt is None or pricing.prompt > max_prompt):
-            continue
-        if max_completion is not None and (
-            pricing.completion is None or pricing.completion > max_completion
-        ):
-            continue
-        if min_context is not None and (info.context_length or 0) < min_context:
-            continue
-        if not include_free and info.is_free:
-            continue
-        found.append(info)
+    steps = filters(
+        index,
+        text,
+        supports=supports,
+        max_prompt_price=max_prompt_price,
+        max_completion_price=max_completion_price,
+        min_context=min_context,
+        output=output,
+        include_free=include_free,
+        free=free,
+    )
+    found = [info for info in index.models if all(keep(info) for _, keep in steps)]
     return sorted(found, key=_sort_key(sort))
 
 
-def cheapest(
+def filters(
     index: ModelIndex,
-    text: str | None = None,
+    text: str | None,
     *,
-    supports: str | Iterable[str] | None = None,
-    max_prompt_price: Price | None = None,
-    max_completion_price: Price | None = None,
-    min_context: int | None = None,
-    output: str | None = "text",
-    include_free: bool = True,
-    input_tokens: int = 3000,
-    output_tokens: int = 1000,
-    cached_tokens: int = 0,
-    reasoning_tokens: int = 0,
-) -> ModelInfo:
-    """The matching model with the lowest cost for a token mix; ties go to the larger context.
-
-    Filters are those of :func:`search`; models without listed prices are skipped.
+    supports: str | Iterable[str] | None,
+    max_prompt_price: Price | None,
+    max_completion_price: Price | None,
+    min_context: int | None,
+    output: str | None,
+    include_free: bool,
+    free: bool,
+) -> list[Step]:
+    """The filters of :func:`search`, checked, each with what it asks of a model in words.
 
     Raises:
-        NoModelMatchesError: No priced model matches the filters.
-        ValueError: Invalid filters or token counts.
+        ValueError: As :func:`search`.
     """
-    check_token_counts(input_tokens, output_tokens, cached_tokens, reasoning_tokens, 0)
-    filters: dict[str, Any] = {
-        "supports": supports,
-        "max_prompt_price": max_prompt_price,
-        "max_completion_price": max_completion_price,
-        "min_context": min_context,
-        "output": output,
-        "include_free": include_free,
-    }
-    candidates = [info for info in search(index, text, **filters) if info.pricing.known]
-    if not candidates:
-        raise NoModelMatchesError(
-            "no priced model matches " + _describe_filters(text=text, **filters)
+    wanted = _capabilities(supports, index.parameters)
+    max_prompt = price_arg("max_prompt_price", max_prompt_price)
+    max_completion = price_arg("max_completion_price", max_completion_price)
+    if min_context is not None and (isinstance(min_context, bool) or min_context < 0):
+        raise ValueError(f"min_context must be a non-negative int, got {min_context!r}")
+    if free and not include_free:
+        raise ValueError("free=True keeps only free models; include_free=False leaves them out")
+    steps: list[Step] = []
+    if output and output != "all":
+        steps.append((f"produce {output}", lambda m: output in (m.output_modalities or ("text",))))
+    words = text.lower().split() if text else []
+    if words:
+        steps.append(
+            (
+                f"match {text!r}",
+                lambda m: all(
+                    w in f"{m.id} {m.name} {m.canonical_slug or ''}".lower() for w in words
+                ),
+            )
         )
+    steps.extend((f"support {name}", _supporting(name)) for name in wanted)
+    if max_prompt is not None:
+        steps.append(
+            (
+                f"charge at most {max_prompt} per input token",
+                lambda m: m.pricing.prompt is not None and m.pricing.prompt <= max_prompt,
+            )
+        )
+    if max_completion is not None:
+        steps.append(
+            (
+                f"charge at most {max_completion} per output token",
+                lambda m: (
+                    m.pricing.completion is not None and m.pricing.completion <= max_completion
+                ),
+            )
+        )
+    if min_context is not None:
+        steps.append(
+            (
+                f"have a {min_context:,}-token context",
+                lambda m: (m.context_length or 0) >= min_context,
+            )
+        )
+    if free:
+        steps.append(("are free", lambda m: m.is_free))
+    elif not include_free:
+        steps.append(("are not free", lambda m: not m.is_free))
+    return steps
 
-    def rank(info: ModelInfo) -> tuple[Decimal, int, str]:
-        cost = info.pricing.cost(input_tokens, output_tokens, cached_tokens, reasoning_tokens)
-        return cost, -(info.context_length or 0), info.id
 
-    return min(candidates, key=rank)
+def _supporting(capability: str) -> Callable[[ModelInfo], bool]:
+    return lambda info: info.supports(capability)
 
 
-def _price_arg(name: str, value: Price | None) -> Decimal | None:
+def price_arg(name: str, value: Price | None, *, unit: str = "USD per token") -> Decimal | None:
+    """A price argument as a ``Decimal`` (``None`` stays ``None``).
+
+    Raises:
+        ValueError: It is negative or not a number.
+    """
     if value is None:
         return None
     number = to_decimal(value)
     if number is None or number < 0:
-        raise ValueError(f"{name} must be a non-negative number (USD per token), got {value!r}")
+        raise ValueError(f"{name} must be a non-negative number ({unit}), got {value!r}")
     return number
 
 
@@ -298,10 +330,12 @@ def _sort_key(sort: str) -> Callable[[ModelInfo], Any]:
     return lambda m: m.id
 
 
-def _describe_filters(**filters: Any) -> str:
+def describe_filters(**filters: Any) -> str:
+    """The filters that were set, as ``(name=value, ...)`` for error messages."""
+    defaults = {"output": "text", "include_free": True, "free": False}
     shown = [
         f"{k}={v!r}"
         for k, v in filters.items()
-        if v is not None and not (k == "output" and v == "text") and v is not True
+        if v is not None and not (k in defaults and v == defaults[k])
     ]
     return "(" + ", ".join(shown) + ")" if shown else "(no filters)"
