@@ -18,7 +18,7 @@ from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, Us
 from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from openrouter_core.response import Answer, read_answer, read_answers
+from openrouter_core.response import Answer, Image, read_answer, read_answers, read_images
 
 if TYPE_CHECKING:
     from langchain_core.messages import ToolCallChunk
@@ -62,9 +62,32 @@ def usage_metadata(answer: Answer) -> UsageMetadata | None:
         inputs["cache_creation"] = usage.cache_write_tokens
     if inputs:
         result["input_token_details"] = inputs
+    outputs: dict[str, int] = {}
     if "reasoning_tokens" in reported:
-        result["output_token_details"] = OutputTokenDetails(reasoning=usage.reasoning_tokens)
+        outputs["reasoning"] = usage.reasoning_tokens
+    if usage.image_tokens:
+        outputs["image"] = usage.image_tokens  # generated images (modalities=["image", ...])
+    if outputs:
+        result["output_token_details"] = cast("OutputTokenDetails", outputs)
     return cast("UsageMetadata", result)
+
+
+def image_block(image: Image) -> dict[str, Any]:
+    """A generated image as a LangChain standard image content block."""
+    if image.base64 is not None:
+        return {"type": "image", "base64": image.base64, "mime_type": image.mime_type}
+    return {"type": "image", "url": image.url}
+
+
+def _content(answer: Answer) -> str | list[str | dict[str, Any]]:
+    """The text, or, when the model generated images, text and image content blocks."""
+    if not answer.images:
+        return answer.text
+    blocks: list[str | dict[str, Any]] = (
+        [{"type": "text", "text": answer.text}] if answer.text else []
+    )
+    blocks.extend(image_block(image) for image in answer.images)
+    return blocks
 
 
 def response_metadata(answer: Answer) -> dict[str, Any]:
@@ -136,7 +159,7 @@ def _tool_calls(answer: Answer) -> tuple[list[ToolCall], list[InvalidToolCall]]:
 def _ai_message(answer: Answer) -> AIMessage:
     calls, invalid = _tool_calls(answer)
     return AIMessage(
-        content=answer.text,
+        content=_content(answer),
         additional_kwargs=_extra(answer, reasoning=True),
         tool_calls=calls,
         invalid_tool_calls=invalid,
@@ -216,7 +239,7 @@ class StreamConverter:
     def chunk(self, delta: StreamDelta) -> ChatGenerationChunk | None:
         """The chunk for one delta, or ``None`` when it adds nothing to the message."""
         tool_chunks = [self._tool_chunk(fragment) for fragment in delta.tool_calls]
-        if not (delta.content or delta.reasoning or tool_chunks or delta.logprobs):
+        if not (delta.content or delta.reasoning or tool_chunks or delta.logprobs or delta.images):
             return None
         # Only what the chunk carries is passed: every field validated costs, on every chunk.
         fields: dict[str, Any] = {}
@@ -224,7 +247,11 @@ class StreamConverter:
             fields["additional_kwargs"] = {"reasoning_content": delta.reasoning}
         if tool_chunks:
             fields["tool_call_chunks"] = tool_chunks
-        message = AIMessageChunk(content=delta.content, **fields)
+        content: str | list[str | dict[str, Any]] = delta.content
+        if delta.images:  # generated images arrive whole, in one chunk
+            blocks = [image_block(image) for image in read_images(delta.images)]
+            content = [delta.content, *blocks] if delta.content else [*blocks]
+        message = AIMessageChunk(content=content, **fields)
         if delta.logprobs:
             info = {"logprobs": {"content": delta.logprobs}}
             return ChatGenerationChunk(message=message, generation_info=info)

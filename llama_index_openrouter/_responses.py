@@ -18,6 +18,7 @@ from llama_index.core.base.llms.types import (
     ChatResponse,
     CompletionResponse,
     ContentBlock,
+    ImageBlock,
     LogProb,
     MessageRole,
     TextBlock,
@@ -25,7 +26,7 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
 )
 
-from openrouter_core.response import Answer, ToolCall, read_answer
+from openrouter_core.response import Answer, Image, ToolCall, read_answer, read_images
 
 if TYPE_CHECKING:
     from openrouter_core.streaming import StreamAccumulator, StreamDelta
@@ -63,6 +64,7 @@ def response_kwargs(answer: Answer) -> dict[str, Any]:
         "cached_tokens": usage.cached_tokens if usage else None,
         "cache_write_tokens": usage.cache_write_tokens if usage else None,
         "reasoning_tokens": usage.reasoning_tokens if usage else None,
+        "image_tokens": usage.image_tokens if usage else None,
         "cost": answer.cost,
         "provider": answer.provider,
         "model": answer.model,
@@ -72,6 +74,13 @@ def response_kwargs(answer: Answer) -> dict[str, Any]:
         "requested_model": answer.requested_model,
         "fallback": answer.fallback,
     }
+
+
+def image_block(image: Image) -> ImageBlock:
+    """A generated image as a LlamaIndex ``ImageBlock`` (base64 data and its media type)."""
+    if image.base64 is not None:
+        return ImageBlock(image=image.base64.encode("ascii"), image_mimetype=image.mime_type)
+    return ImageBlock(url=image.url)
 
 
 def _wire_calls(calls: Sequence[ToolCall]) -> list[dict[str, Any]]:
@@ -106,8 +115,9 @@ def _message(answer: Answer) -> ChatMessage:
     if answer.reasoning:
         tokens = usage.reasoning_tokens if usage else None
         blocks.append(ThinkingBlock(content=answer.reasoning, num_tokens=tokens or None))
-    if answer.text or not answer.tool_calls:
+    if answer.text or not (answer.tool_calls or answer.images):
         blocks.append(TextBlock(text=answer.text))
+    blocks.extend(image_block(image) for image in answer.images)
     blocks.extend(
         ToolCallBlock(
             tool_call_id=call.id,
@@ -184,6 +194,8 @@ def completion_response(
         kwargs["reasoning"] = answer.reasoning
     if answer.reasoning_details:
         kwargs["reasoning_details"] = [dict(d) for d in answer.reasoning_details]
+    if answer.images:
+        kwargs["images"] = [image.url for image in answer.images]
     if incomplete:
         kwargs["incomplete"] = True
     return CompletionResponse(
@@ -211,7 +223,7 @@ def chat_delta(acc: StreamAccumulator, delta: StreamDelta) -> ChatResponse | Non
     ``additional_kwargs`` holds ``thinking_delta`` (the reasoning it added) and
     :data:`PARTIAL_KEY`.
     """
-    if not (delta.content or delta.reasoning or delta.tool_calls):
+    if not (delta.content or delta.reasoning or delta.tool_calls or delta.images):
         return None
     blocks: list[ContentBlock] = []
     reasoning = acc.reasoning
@@ -219,8 +231,10 @@ def chat_delta(acc: StreamAccumulator, delta: StreamDelta) -> ChatResponse | Non
         blocks.append(ThinkingBlock(content=reasoning))
     text = acc.text
     tool_calls = acc.tool_calls
-    if text or not tool_calls:
+    if text or not (tool_calls or acc.images):
         blocks.append(TextBlock(text=text))
+    if acc.images:
+        blocks.extend(image_block(image) for image in read_images(acc.images))
     extra: dict[str, Any] = {}
     if tool_calls:
         blocks.extend(

@@ -22,11 +22,13 @@ from openrouter_core.usage import OpenRouterUsage, nonempty_str, usage_from_body
 
 __all__ = [
     "Answer",
+    "Image",
     "ParsedArguments",
     "ToolCall",
     "parse_arguments",
     "read_answer",
     "read_answers",
+    "read_images",
     "read_reasoning",
     "read_text",
     "read_tool_calls",
@@ -90,6 +92,40 @@ def parse_arguments(raw: str | None) -> ParsedArguments:
             None, text, f"arguments must be a JSON object, got {type(value).__name__}"
         )
     return ParsedArguments(value, text, None)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Image:
+    """An image the model generated (``message.images[]``, asked for with ``modalities``).
+
+    Attributes:
+        url: The image as sent: a ``data:`` URL (what OpenRouter sends) or a link.
+        mime_type: The data URL's media type, e.g. ``"image/png"`` (``None`` for a link).
+        base64: The data URL's base64 payload (``None`` for a link).
+    """
+
+    url: str
+    mime_type: str | None = None
+    base64: str | None = None
+
+
+def read_images(raw_images: Any) -> tuple[Image, ...]:
+    """Read ``message.images`` (or a stream's ``delta.images``): ``image_url.url`` entries."""
+    images: list[Image] = []
+    if not isinstance(raw_images, list):
+        return ()
+    for raw in raw_images:
+        holder = raw.get("image_url") if isinstance(raw, Mapping) else None
+        url = holder.get("url") if isinstance(holder, Mapping) else None
+        if not isinstance(url, str) or not url:
+            continue
+        header, comma, payload = url.partition(",")
+        if url.startswith("data:") and comma and header.endswith(";base64"):
+            mime = header[len("data:") : -len(";base64")] or None
+            images.append(Image(url=url, mime_type=mime, base64=payload))
+        else:
+            images.append(Image(url=url))
+    return tuple(images)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -196,6 +232,7 @@ class Answer:
         reasoning: The reasoning text (see :func:`read_reasoning`), ``None`` when none.
         reasoning_details: The ``reasoning_details`` entries exactly as received.
         tool_calls: The tool calls, arguments parsed.
+        images: The images the model generated.
         refusal: A refusal message, when the model refused.
         annotations: Annotations (URL citations...) as received.
         logprobs: The choice's ``logprobs.content`` entries, ``None`` when not sent.
@@ -224,6 +261,7 @@ class Answer:
     reasoning: str | None = None
     reasoning_details: tuple[dict[str, Any], ...] = ()
     tool_calls: tuple[ToolCall, ...] = ()
+    images: tuple[Image, ...] = ()
     refusal: str | None = None
     annotations: tuple[Any, ...] = ()
     logprobs: tuple[Any, ...] | None = None
@@ -289,6 +327,7 @@ def _answer(
         if isinstance(details, list)
         else (),
         tool_calls=read_tool_calls(message.get("tool_calls")),
+        images=read_images(message.get("images")),
         refusal=nonempty_str(message.get("refusal")),
         annotations=tuple(annotations) if isinstance(annotations, list) else (),
         logprobs=tuple(logprob_content) if isinstance(logprob_content, list) else None,

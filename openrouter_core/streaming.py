@@ -120,6 +120,7 @@ class StreamDelta:
         usage: The usage, on the delta of the chunk that carried it.
         annotations: Annotations (e.g. URL citations) this chunk carried.
         logprobs: The ``logprobs.content`` entries this chunk carried.
+        images: The generated images this chunk carried (``delta.images``), as sent.
         first: Whether this is the first chunk of the stream (id, model and provider are known).
         chunk: The raw chunk.
     """
@@ -130,6 +131,7 @@ class StreamDelta:
         "content",
         "finish_reason",
         "first",
+        "images",
         "logprobs",
         "native_finish_reason",
         "reasoning",
@@ -150,6 +152,7 @@ class StreamDelta:
         self.usage: OpenRouterUsage | None = None
         self.annotations: list[Any] = []
         self.logprobs: list[Any] = []
+        self.images: list[Any] = []
 
     @property
     def is_empty(self) -> bool:
@@ -162,6 +165,7 @@ class StreamDelta:
             or self.finish_reason
             or self.usage
             or self.annotations
+            or self.images
         )
 
 
@@ -258,6 +262,7 @@ class StreamAccumulator:
         self.raw_usage: dict[str, Any] | None = None
         self.annotations: list[Any] = []
         self.reasoning_details: list[dict[str, Any]] = []
+        self.images: list[Any] = []
         self.refusal: str | None = None
         self.logprobs: list[Any] = []
         self.chunks = 0
@@ -374,6 +379,10 @@ class StreamAccumulator:
             if isinstance(annotations, list) and annotations:
                 self.annotations.extend(annotations)
                 delta.annotations = annotations
+            images = message.get("images")
+            if isinstance(images, list) and images:
+                self.images.extend(images)
+                delta.images = images
             refusal = message.get("refusal")
             if isinstance(refusal, str) and refusal:
                 self.refusal = (self.refusal or "") + refusal
@@ -468,6 +477,8 @@ class StreamAccumulator:
             message["tool_calls"] = tool_calls
         if self.annotations:
             message["annotations"] = list(self.annotations)
+        if self.images:
+            message["images"] = list(self.images)
         return message
 
     def completion(self) -> dict[str, Any]:

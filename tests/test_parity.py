@@ -22,7 +22,13 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk
-from llama_index.core.base.llms.types import ChatMessage, ChatResponse, ThinkingBlock, ToolCallBlock
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ImageBlock,
+    ThinkingBlock,
+    ToolCallBlock,
+)
 
 from langchain_openrouter import ChatOpenRouter
 from llama_index_openrouter import OpenRouter
@@ -73,6 +79,11 @@ class Facts:
     model: str | None
     requested_model: str | None
     fallback: bool
+    images: list[tuple[str | None, str]]
+
+
+def _image(mime: str | None, data: str | None, url: str | None = None) -> tuple[str | None, str]:
+    return mime, data if data is not None else str(url)
 
 
 def _cost(value: Any) -> Decimal | None:
@@ -105,6 +116,7 @@ def expected(body: dict[str, Any], requested: str) -> Facts:
         model=answer.model,
         requested_model=answer.requested_model,
         fallback=answer.fallback,
+        images=[_image(i.mime_type, i.base64, i.url) for i in answer.images],
     )
 
 
@@ -115,8 +127,9 @@ def langchain_facts(message: AIMessage) -> Facts:
         (c["id"], c["name"], c["args"]) for c in message.tool_calls
     ]
     calls += [(c["id"], c["name"] or "", c["args"]) for c in message.invalid_tool_calls]
+    blocks = [b for b in message.content if isinstance(b, dict)] if message.content else []
     return Facts(
-        text=message.content if isinstance(message.content, str) else "",
+        text=message.text,
         reasoning=message.additional_kwargs.get("reasoning_content"),
         reasoning_details=list(message.additional_kwargs.get("reasoning_details") or []),
         tool_calls=calls,
@@ -136,6 +149,11 @@ def langchain_facts(message: AIMessage) -> Facts:
         model=meta.get("model_name"),
         requested_model=meta.get("requested_model"),
         fallback=meta.get("fallback", False),
+        images=[
+            _image(b.get("mime_type"), b.get("base64"), b.get("url"))
+            for b in blocks
+            if b.get("type") == "image"
+        ],
     )
 
 
@@ -169,6 +187,11 @@ def llamaindex_facts(response: ChatResponse) -> Facts:
         model=kwargs.get("model"),
         requested_model=kwargs.get("requested_model"),
         fallback=kwargs.get("fallback", False),
+        images=[
+            _image(b.image_mimetype, b.image.decode() if b.image else None, str(b.url))
+            for b in message.blocks
+            if isinstance(b, ImageBlock)
+        ],
     )
 
 
@@ -269,6 +292,8 @@ def sse_from_body(body: dict[str, Any]) -> bytes:
             )
     if message.get("annotations"):
         events.append(chunk({"content": "", "annotations": message["annotations"]}))
+    if message.get("images"):  # streamed, the whole image arrives in one delta.images chunk
+        events.append(chunk({"content": "", "images": message["images"]}))
     events.append(chunk({}, choice.get("finish_reason"), choice.get("native_finish_reason")))
     if body.get("usage") is not None:
         events.append({**meta, "choices": [], "usage": body["usage"]})
