@@ -2,29 +2,39 @@
 
 Commands::
 
-    python -m openrouter_core models [--search TEXT] [--supports tools] [--max-price X]
+    python -m openrouter_core models [TEXT] [--supports tools] [--max-price X] [--free]
                                      [--min-context N] [--sort price|context|name|id]
-    python -m openrouter_core cost MODEL --input N --output M [--cached N] [--reasoning N]
+    python -m openrouter_core cheapest [TEXT] [--supports tools] [--prompt TEXT | --file PATH]
+                                       [--output M] [--max-cost USD] [--free]
+    python -m openrouter_core cost MODEL (--input N | --prompt TEXT | --file PATH) --output M
+                                   [--cached N] [--reasoning N]
     python -m openrouter_core endpoints MODEL
     python -m openrouter_core key
 
-Prices on the command line and in tables are USD per million tokens. ``OPENROUTER_BASE_URL``,
-``OPENROUTER_API_KEY`` (``key`` only) and ``OPENROUTER_CACHE_DIR`` are honoured. Errors print
-one ``error:`` line on stderr; the exit code is 1 for a failed lookup or request and 2 for bad
+Every command takes ``--json`` (OpenRouter's own objects for ``models``, ``endpoints`` and
+``key``; the computed costs, as exact decimal strings in USD, for ``cost`` and ``cheapest``).
+Prices on the command line and in tables are USD per million tokens; ``--max-cost`` is USD per
+request. ``OPENROUTER_BASE_URL``, ``OPENROUTER_API_KEY`` (``key`` only) and
+``OPENROUTER_CACHE_DIR`` are honoured. Run bare, it prints its help. Errors print one
+``error:`` line on stderr; the exit code is 1 for a failed lookup or request and 2 for bad
 arguments.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import warnings
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from openrouter_core._version import __version__
 
 if TYPE_CHECKING:
-    from openrouter_core.catalog import ModelCatalog, ModelInfo, ModelPricing
+    from openrouter_core.catalog import ModelCatalog, ModelInfo, ModelPricing, RankedModel
 
 __all__ = ["main"]
 
@@ -39,6 +49,11 @@ _CAPABILITY_COLUMN = (
     ("video", "video"),
     ("embeddings", "embeddings"),
 )
+
+_ENDPOINT_HEADERS = (
+    "PROVIDER", "TAG", "CONTEXT", "$/M IN", "$/M OUT", "UPTIME 30M", "LATENCY P50", "TOK/S P50",
+    "QUANT",
+)  # fmt: skip
 
 
 class _UsageError(Exception):
@@ -106,6 +121,26 @@ def models_table(models: Sequence[ModelInfo]) -> str:
     return format_table(headers, rows, right={1, 2, 3, 4})
 
 
+def cheapest_table(best: RankedModel, limit: int | None) -> str:
+    """The ``cheapest`` command's table: the models that fit, cheapest first."""
+    shown = best.ranking[:limit] if limit is not None else best.ranking
+    rows = [
+        [
+            c.id,
+            _count(c.model.context_length),
+            _per_million(c.model.pricing.prompt),
+            _per_million(c.model.pricing.completion),
+            f"${_plain(c.estimated_cost)}",
+            f"${_plain(c.worst_case_cost)}",
+        ]
+        for c in shown
+    ]
+    headers = ["MODEL", "CONTEXT", "$/M IN", "$/M OUT", "ESTIMATE", "WORST CASE"]
+    table = format_table(headers, rows, right={1, 2, 3, 4, 5})
+    more = len(best.ranking) - len(shown)
+    return table + (f"\n... and {more} more (--limit)" if more > 0 else "")
+
+
 def cost_report(
     info: ModelInfo,
     *,
@@ -114,8 +149,12 @@ def cost_report(
     cached_tokens: int,
     cache_write_tokens: int,
     reasoning_tokens: int,
+    prompt_chars: int | None = None,
 ) -> str:
-    """The ``cost`` command's breakdown, ending with the total."""
+    """The ``cost`` command's breakdown, ending with the total.
+
+    ``prompt_chars`` is the length of the prompt ``input_tokens`` was estimated from, if any.
+    """
     pricing: ModelPricing = info.pricing
     parts = pricing.cost_parts(
         input_tokens,
@@ -126,6 +165,10 @@ def cost_report(
     )
     prompt = pricing.prompt or Decimal(0)
     lines = [("model", info.id)]
+    if prompt_chars is not None:
+        lines.append(
+            ("prompt", f"{prompt_chars:,} characters, estimated at {input_tokens:,} tokens")
+        )
 
     def add(label: str, tokens: int, price: Decimal | None, amount: Decimal) -> None:
         lines.append((label, f"{tokens:,} tokens at ${_per_million(price)}/M = ${_plain(amount)}"))
@@ -194,27 +237,58 @@ def _per_token(value: Decimal | None) -> Decimal | None:
     return None if value is None else value / _MILLION
 
 
+def _write_json(out: TextIO, value: Any) -> int:
+    out.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _search_text(args: argparse.Namespace) -> str | None:
+    words = " ".join(w for w in (args.text, args.search) if w)
+    return words or None
+
+
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    """The catalog filters shared by ``models`` and ``cheapest``."""
+    max_in = args.max_input_price if args.max_input_price is not None else args.max_price
+    max_out = args.max_output_price if args.max_output_price is not None else args.max_price
+    return {
+        "supports": args.supports,
+        "max_prompt_price": _per_token(max_in),
+        "max_completion_price": _per_token(max_out),
+        "min_context": args.min_context,
+        "include_free": not args.no_free,
+        "free": args.free,
+    }
+
+
+def _prompt(args: argparse.Namespace) -> str | None:
+    """The text of ``--prompt`` or ``--file`` (``-`` reads standard input), if given."""
+    if args.prompt is not None:
+        return str(args.prompt)
+    if args.file is None:
+        return None
+    if args.file == "-":
+        return sys.stdin.read()
+    try:
+        return Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _UsageError(f"cannot read {args.file}: {exc}") from exc
+
+
 def _cmd_models(args: argparse.Namespace, out: TextIO) -> int:
     catalog = _catalog(args)
     if args.refresh:
         catalog.refresh()
-    max_in = args.max_input_price if args.max_input_price is not None else args.max_price
-    max_out = args.max_output_price if args.max_output_price is not None else args.max_price
     try:
         found = catalog.search(
-            args.search,
-            supports=args.supports,
-            max_prompt_price=_per_token(max_in),
-            max_completion_price=_per_token(max_out),
-            min_context=args.min_context,
-            output=args.output,
-            include_free=not args.no_free,
-            sort=args.sort,
+            _search_text(args), **_filters(args), output=args.output, sort=args.sort
         )
     except ValueError as exc:
         raise _UsageError(str(exc)) from exc
     if args.limit is not None:
         found = found[: args.limit]
+    if args.json:
+        return _write_json(out, [dict(m.raw) or {"id": m.id} for m in found])
     if not found:
         sys.stderr.write("no models match\n")
         return 1
@@ -222,32 +296,79 @@ def _cmd_models(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_cheapest(args: argparse.Namespace, out: TextIO) -> int:
+    text = _prompt(args)
+    task: dict[str, Any] = {
+        "prompt": text if text is not None else args.input,
+        "output_tokens": args.output,
+        "max_tokens": args.max_tokens,
+        "max_cost": args.max_cost,
+    }
+    try:
+        best = _catalog(args).cheapest(_search_text(args), **_filters(args), **task)
+    except (TypeError, ValueError) as exc:
+        raise _UsageError(str(exc)) from exc
+    if args.json:
+        shown = best.ranking[: args.limit] if args.limit is not None else best.ranking
+        return _write_json(
+            out,
+            {
+                "model": best.id,
+                "estimated_cost": _plain(best.estimated_cost),
+                "worst_case_cost": _plain(best.worst_case_cost),
+                "fallback_models": best.fallback_models(2),
+                "candidates": [c.to_dict() for c in shown],
+                "fitting": len(best.ranking),
+            },
+        )
+    out.write(cheapest_table(best, args.limit) + "\n")
+    return 0
+
+
 def _cmd_cost(args: argparse.Namespace, out: TextIO) -> int:
+    from openrouter_core.accounting.prices import estimate_prompt_tokens
     from openrouter_core.catalog import PriceUnknownError, check_token_counts
 
+    text = _prompt(args)
+    chars = None if text is None else len(text)
+    if text is not None:
+        input_tokens = estimate_prompt_tokens({"messages": [{"role": "user", "content": text}]})
+    else:
+        input_tokens = args.input
     try:
-        check_token_counts(args.input, args.output, args.cached, args.reasoning, args.cache_write)
+        check_token_counts(input_tokens, args.output, args.cached, args.reasoning, args.cache_write)
     except ValueError as exc:
         raise _UsageError(str(exc)) from exc
     info = _catalog(args).get(args.model)
     if not info.pricing.known:
         raise PriceUnknownError(f"{info.id} lists no token prices (its cost depends on routing)")
-    out.write(
-        cost_report(
-            info,
-            input_tokens=args.input,
-            output_tokens=args.output,
-            cached_tokens=args.cached,
-            cache_write_tokens=args.cache_write,
-            reasoning_tokens=args.reasoning,
+    counts = {
+        "input_tokens": input_tokens,
+        "output_tokens": args.output,
+        "cached_tokens": args.cached,
+        "cache_write_tokens": args.cache_write,
+        "reasoning_tokens": args.reasoning,
+    }
+    if args.json:
+        parts = info.pricing.cost_parts(**counts)
+        return _write_json(
+            out,
+            {
+                "model": info.id,
+                **counts,
+                "prompt_characters": chars,
+                "parts": {k: _plain(v) for k, v in parts.items()},
+                "total": _plain(sum(parts.values(), Decimal(0))),
+            },
         )
-        + "\n"
-    )
+    out.write(cost_report(info, **counts, prompt_chars=chars) + "\n")
     return 0
 
 
 def _cmd_endpoints(args: argparse.Namespace, out: TextIO) -> int:
     result = _catalog(args).endpoints(args.model)
+    if args.json:
+        return _write_json(out, dict(result.raw))
     rows = []
     for e in result.endpoints:
         latency = (e.latency_last_30m or {}).get("p50")
@@ -265,19 +386,8 @@ def _cmd_endpoints(args: argparse.Namespace, out: TextIO) -> int:
                 e.quantization or "-",
             ]
         )
-    headers = [
-        "PROVIDER",
-        "TAG",
-        "CONTEXT",
-        "$/M IN",
-        "$/M OUT",
-        "UPTIME 30M",
-        "LATENCY P50",
-        "TOK/S P50",
-        "QUANT",
-    ]
     out.write(f"{result.id} ({result.name})\n")
-    out.write(format_table(headers, rows, right={2, 3, 4, 5, 6, 7}) + "\n")
+    out.write(format_table(_ENDPOINT_HEADERS, rows, right={2, 3, 4, 5, 6, 7}) + "\n")
     return 0
 
 
@@ -287,6 +397,8 @@ def _cmd_key(args: argparse.Namespace, out: TextIO) -> int:
     info = OpenRouterAccount(
         base_url=args.base_url, timeout=args.timeout, max_retries=args.max_retries
     ).key_info()
+    if args.json:
+        return _write_json(out, dict(info.raw))
 
     def money(value: Decimal | None, none: str = "-") -> str:
         return f"${_plain(value)}" if value is not None else none
@@ -303,6 +415,68 @@ def _cmd_key(args: argparse.Namespace, out: TextIO) -> int:
     width = max(len(label) for label, _ in lines)
     out.write("\n".join(f"{label.ljust(width)}  {text}" for label, text in lines) + "\n")
     return 0
+
+
+# --------------------------------------------------------------------------------------------
+# Arguments
+# --------------------------------------------------------------------------------------------
+
+
+def _capability_help() -> str:
+    from openrouter_core.catalog import CAPABILITIES, CAPABILITY_ALIASES
+
+    aliases: dict[str, list[str]] = {}
+    for alias, name in CAPABILITY_ALIASES.items():
+        aliases.setdefault(name, []).append(alias)
+    names = [
+        f"{name} (or {', '.join(aliases[name])})" if name in aliases else name
+        for name in CAPABILITIES
+    ]
+    return (
+        f"required capability: {', '.join(names)}; or any request parameter a model lists "
+        "(seed, logprobs...); repeat or comma-separate for several"
+    )
+
+
+def _add_filters(parser: argparse.ArgumentParser, *, limit: int | None) -> None:
+    """The filters ``models`` and ``cheapest`` share (``limit``: rows shown by default)."""
+    parser.add_argument("text", nargs="?", metavar="TEXT", help="words in the id or name")
+    parser.add_argument("--supports", action="append", metavar="CAP", help=_capability_help())
+    parser.add_argument(
+        "--max-price",
+        type=_price_arg,
+        metavar="X",
+        help="highest input and output price, USD per million tokens",
+    )
+    parser.add_argument("--max-input-price", type=_price_arg, metavar="X")
+    parser.add_argument("--max-output-price", type=_price_arg, metavar="X")
+    parser.add_argument(
+        "--min-context", type=_tokens_arg, metavar="N", help="smallest context window, tokens"
+    )
+    free = parser.add_mutually_exclusive_group()
+    free.add_argument("--free", action="store_true", help="only models that cost nothing to call")
+    free.add_argument("--no-free", action="store_true", help="leave out free models")
+    parser.add_argument(
+        "--limit",
+        type=_tokens_arg,
+        default=limit,
+        metavar="N",
+        help="show at most N rows" + (f" (default {limit})" if limit else ""),
+    )
+
+
+def _add_prompt(parser: argparse.ArgumentParser, *, tokens_help: str, required: bool) -> None:
+    """``--input N``, ``--prompt TEXT`` or ``--file PATH``: the prompt, as tokens or text."""
+    group = parser.add_mutually_exclusive_group(required=required)
+    group.add_argument("--input", type=_tokens_arg, metavar="N", help=tokens_help)
+    group.add_argument(
+        "--prompt",
+        metavar="TEXT",
+        help="the prompt's text; its tokens are estimated generously, as the budget guard does",
+    )
+    group.add_argument(
+        "--file", metavar="PATH", help="read the prompt's text from a file ('-': standard input)"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -323,47 +497,65 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="retries on connection errors, 429 and 5xx (default 2)",
     )
+    common.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser = argparse.ArgumentParser(
         prog="python -m openrouter_core",
-        description="Browse OpenRouter's models and prices, estimate costs, check your key.",
+        description="Browse OpenRouter's models and prices, find the cheapest model for a task, "
+        "estimate costs, check your key.",
+        epilog="Run 'python -m openrouter_core COMMAND --help' for a command's options.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"openrouter_core {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     models = commands.add_parser("models", parents=[common], help="list and filter models")
+    _add_filters(models, limit=None)
     models.add_argument("--search", metavar="TEXT", help="words in the id or name")
-    models.add_argument(
-        "--supports",
-        action="append",
-        metavar="CAP",
-        help="required capability: tools, structured_outputs, reasoning, vision, pdf, audio, "
-        "video, or a request parameter; repeat or comma-separate for several",
-    )
-    models.add_argument(
-        "--max-price",
-        type=_price_arg,
-        metavar="X",
-        help="highest input and output price, USD per million tokens",
-    )
-    models.add_argument("--max-input-price", type=_price_arg, metavar="X")
-    models.add_argument("--max-output-price", type=_price_arg, metavar="X")
-    models.add_argument("--min-context", type=_tokens_arg, metavar="N")
     models.add_argument(
         "--output",
         default="text",
         metavar="MODALITY",
         help="output modality: text (default), embeddings, image, or all",
     )
-    models.add_argument("--no-free", action="store_true", help="leave out free models")
     models.add_argument(
         "--sort", choices=["price", "context", "name", "id"], default="id", help="row order"
     )
-    models.add_argument("--limit", type=_tokens_arg, metavar="N", help="show at most N rows")
     models.add_argument("--refresh", action="store_true", help="refetch the catalog now")
     models.set_defaults(run=_cmd_models)
 
+    cheapest = commands.add_parser(
+        "cheapest",
+        parents=[common],
+        help="the cheapest models for a task, within a per-request limit",
+        description="Rank the models that can do a task by the estimated cost of one request; "
+        "--max-cost keeps those whose worst case (prompt plus --max-tokens output, as the "
+        "budget guard of track_usage(max_cost=...) computes it) stays within the limit.",
+    )
+    _add_filters(cheapest, limit=10)
+    _add_prompt(cheapest, tokens_help="the prompt's size in tokens (default 3,000)", required=False)
+    cheapest.add_argument(
+        "--output",
+        type=_tokens_arg,
+        default=1000,
+        metavar="M",
+        help="expected output tokens (default 1,000)",
+    )
+    cheapest.add_argument(
+        "--max-tokens",
+        type=_tokens_arg,
+        metavar="N",
+        help="the output limit the request sends (default: --output)",
+    )
+    cheapest.add_argument(
+        "--max-cost",
+        type=_price_arg,
+        metavar="USD",
+        help="the most one request may cost in the worst case, USD",
+    )
+    cheapest.set_defaults(run=_cmd_cheapest, search=None)
+
     cost = commands.add_parser("cost", parents=[common], help="estimate what a call costs")
     cost.add_argument("model", help="model id or bare name, e.g. gpt-4o-mini")
-    cost.add_argument("--input", type=_tokens_arg, required=True, metavar="N")
+    _add_prompt(cost, tokens_help="prompt tokens", required=True)
     cost.add_argument("--output", type=_tokens_arg, required=True, metavar="M")
     cost.add_argument("--cached", type=_tokens_arg, default=0, metavar="N", help="of the input")
     cost.add_argument("--cache-write", type=_tokens_arg, default=0, metavar="N")
@@ -386,8 +578,12 @@ def _one_line(exc: BaseException) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    args = _parser().parse_args(argv)
+    """Run the command line; returns the exit code (bare, it prints the help)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stdout)
+        return 0
     run: Callable[[argparse.Namespace, TextIO], int] = args.run
     from openrouter_core.catalog import CatalogError
     from openrouter_core.errors import OpenRouterError

@@ -66,8 +66,8 @@ class Candidate:
         """Plain-JSON form: the id, both costs as exact decimal strings, context and prices."""
         return {
             "id": self.id,
-            "estimated_cost": str(self.estimated_cost),
-            "worst_case_cost": str(self.worst_case_cost),
+            "estimated_cost": f"{self.estimated_cost.normalize():f}",
+            "worst_case_cost": f"{self.worst_case_cost.normalize():f}",
             "context_length": self.model.context_length,
             "pricing": self.model.pricing.to_dict(),
         }

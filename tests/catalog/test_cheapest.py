@@ -154,8 +154,8 @@ def test_the_result_is_still_the_model_so_old_code_keeps_working(catalog) -> Non
     assert first.model == best.info
     assert first.to_dict() == {
         "id": "acme/small",
-        "estimated_cost": "0.0007000",
-        "worst_case_cost": "0.0007000",
+        "estimated_cost": "0.0007",
+        "worst_case_cost": "0.0007",
         "context_length": 32_000,
         "pricing": {"prompt": "1E-7", "completion": "4E-7"},
     }
