@@ -11,7 +11,8 @@ emulator and says so on its first line. Inside one ``track_usage()`` block it ru
 5. an embedding similarity (LangChain ``OpenRouterEmbeddings``);
 
 then prints the usage table: per model and provider, requests, tokens and exact cost. On a
-failure it prints one line saying why (e.g. an account out of credits) and exits with status 1.
+failure it prints one line saying why and exits with status 1; a key out of credits is also told
+which free model of the catalog to try (``--model``).
 """
 
 from __future__ import annotations
@@ -215,21 +216,47 @@ MAX_REASON = 300
 """The longest failure reason printed, in characters (an upstream message can be long)."""
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: BaseException, model: str = DEFAULT_MODEL) -> str:
     """One line saying why the demo failed, and what to do about it.
 
     Whatever the exception (an OpenRouter error, a pydantic ``ValidationError``, anything
     else), newlines and runs of whitespace collapse to single spaces and the line is cut at
     :data:`MAX_REASON` characters.
     """
-    line = " ".join(_describe(exc).split()) or type(exc).__name__
+    line = " ".join(_describe(exc, model).split()) or type(exc).__name__
     if len(line) > MAX_REASON:
         line = line[: MAX_REASON - 3].rstrip() + "..."
     return line
 
 
-def _describe(exc: BaseException) -> str:
-    """Why the demo failed, possibly over several lines."""
+def _free_models(current: str) -> str:
+    """``--model`` (and ``--embedding-model``) options naming free models of the catalog at hand.
+
+    The catalog is the one of the API the demo talks to; a chat model that calls tools and
+    returns structured output is preferred. Empty when there is none, when ``current`` is
+    already the suggestion, or when the catalog cannot be read.
+    """
+    from openrouter_core.catalog import NoModelMatchesError, default_catalog
+
+    try:
+        catalog = default_catalog()
+        chat = None
+        for needs in (["tools", "structured_outputs"], None):
+            with contextlib.suppress(NoModelMatchesError):
+                chat = catalog.cheapest(free=True, supports=needs).id
+                break
+        embed = None
+        with contextlib.suppress(NoModelMatchesError):
+            embed = catalog.cheapest(free=True, output="embeddings").id
+    except Exception:  # a hint must never hide the failure it explains
+        return ""
+    if chat is None or chat == current:
+        return ""
+    return f"--model {chat}" + (f" --embedding-model {embed}" if embed else "")
+
+
+def _describe(exc: BaseException, model: str = DEFAULT_MODEL) -> str:
+    """Why the demo failed, possibly over several lines (``model``: the chat model it used)."""
     from openrouter_core.errors import (
         APIConnectionError,
         AuthenticationError,
@@ -247,7 +274,12 @@ def _describe(exc: BaseException) -> str:
     error: OpenRouterError = found
     status = f" (HTTP {error.status_code})" if error.status_code else ""
     if isinstance(error, InsufficientCreditsError):
-        return f"your key is out of credits{status}: add credits at https://openrouter.ai/settings/credits"
+        free = _free_models(model)
+        hint = f", or try a free model: python demo.py {free}" if free else ""
+        return (
+            f"your key is out of credits{status}: add credits at "
+            f"https://openrouter.ai/settings/credits{hint}"
+        )
     if isinstance(error, AuthenticationError):
         return f"OpenRouter rejected the key{status}: check OPENROUTER_API_KEY"
     if isinstance(error, ModelNotFoundError):
@@ -261,33 +293,45 @@ def _describe(exc: BaseException) -> str:
     return error.message
 
 
+def _run(args: argparse.Namespace) -> None:
+    from openrouter_core import track_usage
+
+    print(f"Chat model {args.model}, embedding model {args.embedding_model}.")
+
+    with track_usage() as usage:
+        try:
+            _chain(args.model)
+            _langchain_agent(args.model)
+            _structured_output(args.model)
+            _llamaindex_agent(args.model)
+            _embeddings(args.embedding_model)
+        finally:
+            if usage.requests:
+                print("\nUsage (every call above, both frameworks):")
+                print(usage.summary())
+
+
+def _fail(exc: BaseException, model: str) -> int:
+    print(flush=True)
+    print(f"demo failed: {_reason(exc, model)}", file=sys.stderr)
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     try:
         with _target():
-            from openrouter_core import track_usage
-
-            print(f"Chat model {args.model}, embedding model {args.embedding_model}.")
-
-            with track_usage() as usage:
-                try:
-                    _chain(args.model)
-                    _langchain_agent(args.model)
-                    _structured_output(args.model)
-                    _llamaindex_agent(args.model)
-                    _embeddings(args.embedding_model)
-                finally:
-                    if usage.requests:
-                        print("\nUsage (every call above, both frameworks):")
-                        print(usage.summary())
+            try:
+                _run(args)
+            except Exception as exc:  # one readable line instead of a traceback
+                # Said while the target is set, so a hint reads the catalog of the same API.
+                return _fail(exc, args.model)
     except KeyboardInterrupt:
         print(flush=True)
         print("demo interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # one readable line instead of a traceback
-        print(flush=True)
-        print(f"demo failed: {_reason(exc)}", file=sys.stderr)
-        return 1
+    except Exception as exc:  # the target itself failed (e.g. the emulator did not start)
+        return _fail(exc, args.model)
     return 0
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import pydantic
 import pytest
 
+from openrouter_core.catalog import ModelCatalog
 from openrouter_core.testing import OpenRouterEmulator, replies
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,12 +104,56 @@ def test_out_of_credits_is_one_line_and_a_nonzero_exit(tmp_path: Path) -> None:
     assert result.stdout.splitlines()[0] == (
         f"Running against OpenRouter at {emu.base_url} (OPENROUTER_API_KEY is set)."
     )
-    assert result.stderr.splitlines() == [
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        "demo failed: your key is out of credits (HTTP 402): "
+        "add credits at https://openrouter.ai/settings/credits, "
+        "or try a free model: python demo.py --model "
+    )
+    assert requested == ["anthropic/claude-haiku-4.5"]  # --model is used; 402 is not retried
+    assert "user-key" not in result.stdout + result.stderr
+
+
+def _suggested(stderr: str) -> dict[str, str]:
+    """The options a failure line suggests (``--model X [--embedding-model Y]``)."""
+    words = stderr.split("python demo.py ", 1)[1].split()
+    return dict(zip(words[::2], words[1::2], strict=True))
+
+
+@pytest.mark.parametrize("how", ["credits exhausted", "scripted 402"])
+def test_out_of_credits_names_a_free_model_of_the_catalog_at_hand(tmp_path: Path, how: str) -> None:
+    limit = Decimal(0) if how == "credits exhausted" else None
+    with OpenRouterEmulator(credit_limit=limit) as emu:
+        if how == "scripted 402":
+            emu.enqueue(replies.error(402, "Insufficient credits"))
+        result = _run(tmp_path, OPENROUTER_API_KEY="user-key", OPENROUTER_BASE_URL=emu.base_url)
+        catalog = ModelCatalog(base_url=emu.base_url, disk_cache=False)
+        free_chat = {m.id for m in catalog.search(free=True)}
+        free_embed = {m.id for m in catalog.search(free=True, output="embeddings")}
+        agents = {m.id for m in catalog.search(free=True, supports="tools,structured_outputs")}
+
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert "out of credits (HTTP 402)" in line
+    options = _suggested(line)
+    # A model that costs nothing, from the emulator's own catalog, able to run the demo's
+    # agents when the catalog has one that calls tools and returns structured output.
+    assert options["--model"] in free_chat
+    assert options["--model"] in (agents or free_chat)
+    assert options.get("--embedding-model") in (free_embed or {None})
+
+
+def test_no_free_model_is_suggested_when_the_demo_already_used_it(tmp_path: Path) -> None:
+    with OpenRouterEmulator() as emu:
+        settings = {"OPENROUTER_API_KEY": "user-key", "OPENROUTER_BASE_URL": emu.base_url}
+        emu.enqueue(replies.error(402, "Insufficient credits"))
+        first = _suggested(_run(tmp_path, **settings).stderr)["--model"]
+        emu.enqueue(replies.error(402, "Insufficient credits"))
+        again = _run(tmp_path, "--model", first, **settings)
+    assert again.stderr.splitlines() == [
         "demo failed: your key is out of credits (HTTP 402): "
         "add credits at https://openrouter.ai/settings/credits"
     ]
-    assert requested == ["anthropic/claude-haiku-4.5"]  # --model is used; 402 is not retried
-    assert "user-key" not in result.stdout + result.stderr
 
 
 def test_a_failure_midway_still_reports_what_was_spent(tmp_path: Path) -> None:
