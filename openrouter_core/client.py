@@ -58,28 +58,32 @@ def _log_retry(path: str, remaining: int, max_retries: int, wait: float, headers
         )
 
 
-class _OpenAI(openai.OpenAI):
-    """The SDK's client, telling the ``openrouter_core`` logger about each retry."""
+class _RetryLogging:
+    """Mixed into the SDK's clients: each retry is told to the ``openrouter_core`` logger.
+
+    The SDK computes the wait of every retry here (jitter, ``Retry-After``) from inside the
+    ``except`` that caught the failure, so the wait it logs is the one it sleeps.
+    """
+
+    max_retries: int
 
     def _calculate_retry_timeout(
         self, remaining_retries: int, options: Any, response_headers: Any = None
     ) -> float:
-        wait = super()._calculate_retry_timeout(remaining_retries, options, response_headers)
+        wait: float = super()._calculate_retry_timeout(  # type: ignore[misc]
+            remaining_retries, options, response_headers
+        )
         max_retries = options.get_max_retries(self.max_retries)
         _log_retry(options.url, remaining_retries, max_retries, wait, response_headers)
         return wait
 
 
-class _AsyncOpenAI(openai.AsyncOpenAI):
-    """Asynchronous :class:`_OpenAI`."""
+class _OpenAI(_RetryLogging, openai.OpenAI):
+    """The SDK's client, logging its retries."""
 
-    def _calculate_retry_timeout(
-        self, remaining_retries: int, options: Any, response_headers: Any = None
-    ) -> float:
-        wait = super()._calculate_retry_timeout(remaining_retries, options, response_headers)
-        max_retries = options.get_max_retries(self.max_retries)
-        _log_retry(options.url, remaining_retries, max_retries, wait, response_headers)
-        return wait
+
+class _AsyncOpenAI(_RetryLogging, openai.AsyncOpenAI):
+    """The SDK's async client, logging its retries."""
 
 
 # Bounded so a process that builds models for many keys (one per tenant, say) does not keep
