@@ -4,7 +4,10 @@
 the shared ``openai`` client, keeps it in memory for ``ttl`` seconds and on disk under the user
 cache directory (:func:`resolve_cache_dir`), so a restart does not refetch. When OpenRouter
 cannot be reached, a stale copy is used with a :class:`StaleCatalogWarning`; with no copy at
-all, :class:`CatalogUnavailableError` says so. Concurrent callers share one fetch, and
+all, the dated snapshot shipped with the package (:mod:`~openrouter_core.catalog.snapshot`) is
+the last fallback for OpenRouter's own API, with a warning naming its date; for another base
+URL (a proxy, the emulator), :class:`CatalogUnavailableError` says so. Concurrent callers share
+one fetch, and
 :meth:`CatalogStore.prefetch` loads in a background thread. The ``openai`` SDK is imported at
 the first request, not with this module.
 """
@@ -28,6 +31,7 @@ from openrouter_core import _json
 from openrouter_core.catalog.errors import CatalogUnavailableError, StaleCatalogWarning
 from openrouter_core.catalog.info import parse_models
 from openrouter_core.catalog.query import ModelIndex
+from openrouter_core.catalog.snapshot import bundled_snapshot
 
 if TYPE_CHECKING:
     from openrouter_core.client import ClientConfig
@@ -122,6 +126,9 @@ class CatalogStore:
         retry_interval: After a failed fetch, seconds to keep serving the stale copy before
             trying again (and to wait before checking the disk again in :meth:`peek`).
         clock: Source of the current Unix time.
+        snapshot_fallback: Fall back on the package's dated snapshot when a fetch fails and
+            nothing is cached. ``None`` (the default): only for OpenRouter's own API, whose
+            catalog the snapshot is.
     """
 
     def __init__(
@@ -136,6 +143,7 @@ class CatalogStore:
         max_retries: int = 2,
         retry_interval: float = 60.0,
         clock: Callable[[], float] = time.time,
+        snapshot_fallback: bool | None = None,
     ) -> None:
         if ttl < 0 or retry_interval < 0:
             raise ValueError("ttl and retry_interval must be >= 0 seconds")
@@ -148,6 +156,12 @@ class CatalogStore:
         self._max_retries = max_retries
         self._retry_interval = float(retry_interval)
         self._clock = clock
+        if snapshot_fallback is None:
+            from openrouter_core.settings import DEFAULT_BASE_URL
+
+            snapshot_fallback = base_url.rstrip("/") == DEFAULT_BASE_URL
+        self._snapshot_fallback = snapshot_fallback
+        self._shipped: Snapshot | None = None
         self._config: ClientConfig | None = None
         self._snapshot: Snapshot | None = None
         self._load_lock = threading.Lock()
@@ -219,10 +233,12 @@ class CatalogStore:
             warn: Whether falling back on a stale copy warns (it is always logged).
 
         Raises:
-            CatalogUnavailableError: The fetch failed and nothing is cached.
+            CatalogUnavailableError: The fetch failed, nothing is cached and there is no
+                snapshot fallback.
 
         Warns:
-            StaleCatalogWarning: The fetch failed; an older copy is returned.
+            StaleCatalogWarning: The fetch failed; an older copy (or the shipped snapshot) is
+                returned.
         """
         snapshot = self._snapshot
         if not force and snapshot is not None and self.age(snapshot) < self._ttl:
@@ -315,11 +331,19 @@ class CatalogStore:
             self._failed_at = self._clock()
             self._error = exc
             if stale is None:
-                raise self._unavailable(exc) from exc
+                if not self._snapshot_fallback:
+                    raise self._unavailable(exc) from exc
+                stale = self._shipped = self._load_shipped()
+                self._set(stale)
             age = max(0.0, self.age(stale))
+            copy = (
+                f"the snapshot shipped with the package, dated {bundled_snapshot().date}"
+                if stale is self._shipped
+                else f"the cached copy from {_describe_age(age)} ago"
+            )
             message = (
                 f"could not refresh the OpenRouter model catalog from {self._base_url} ({exc}); "
-                f"using the cached copy from {_describe_age(age)} ago"
+                f"using {copy}"
             )
             logger.warning(message)
             if warn:
@@ -333,6 +357,11 @@ class CatalogStore:
         self._set(snapshot)
         self._write_disk(snapshot)
         return snapshot
+
+    @staticmethod
+    def _load_shipped() -> Snapshot:
+        shipped = bundled_snapshot()
+        return Snapshot.of(shipped.entries(), shipped.taken_at)
 
     def _unavailable(self, cause: BaseException | None) -> CatalogUnavailableError:
         where = self.cache_path
