@@ -26,13 +26,15 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 from openrouter_core.testing import replies
-from openrouter_core.testing._catalog import AUTO_ROUTER_ID, DEFAULT_CATALOG, DEFAULT_PROVIDERS
+from openrouter_core.testing._billing import Charge
+from openrouter_core.testing._catalog import AUTO_ROUTER_ID, DEFAULT_PROVIDERS
 from openrouter_core.testing._emulator import (
     DEFAULT_CREATED,
     DEFAULT_EMBEDDING_DIMENSIONS,
     DEFAULT_SEED,
-    Charge,
     OpenRouterEmulator,
     RecordedRequest,
 )
@@ -89,3 +91,12 @@ __all__ = [
     "replies",
     "text_tokens",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The catalog is the package's snapshot of OpenRouter's model list, read on first use.
+    if name == "DEFAULT_CATALOG":
+        from openrouter_core.catalog.snapshot import bundled_snapshot
+
+        return tuple(bundled_snapshot().entries())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,5 +1,6 @@
-"""The emulator's built-in model catalog, provider table and model routing (pure functions).
+"""The emulator's catalog, provider table and model routing (pure functions).
 
+The catalog is the package's dated snapshot of OpenRouter's model list (:func:`default_catalog`).
 Model dicts follow the real ``GET /api/v1/models`` schema: prices are decimal strings in USD per
 token (per request / image / search for those keys).
 """
@@ -15,10 +16,10 @@ from typing import Any
 __all__ = [
     "AUTO_ROUTER_ID",
     "DEFAULT_AUTO_MODEL",
-    "DEFAULT_CATALOG",
     "DEFAULT_PROVIDERS",
     "Route",
     "RoutingError",
+    "default_catalog",
     "default_providers_for",
     "endpoints_payload",
     "filter_models",
@@ -44,379 +45,22 @@ _VARIANT_SUFFIXES = (
     ":beta",
 )
 
-_DEFAULT_PARAMETERS: dict[str, Any] = {
-    "temperature": None,
-    "top_p": None,
-    "frequency_penalty": None,
-}
 
+def default_catalog() -> list[dict[str, Any]]:
+    """The emulator's catalog: the package's dated snapshot of OpenRouter's model list.
 
-def _model(
-    *,
-    model_id: str,
-    canonical_slug: str,
-    hugging_face_id: str | None,
-    name: str,
-    created: int,
-    description: str,
-    context_length: int,
-    input_modalities: list[str],
-    output_modalities: list[str],
-    tokenizer: str,
-    instruct_type: str | None,
-    pricing: dict[str, str],
-    max_completion_tokens: int | None,
-    is_moderated: bool,
-    supported_parameters: list[str],
-    knowledge_cutoff: str | None,
-    reasoning: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    modality = "+".join(input_modalities) + "->" + "+".join(output_modalities)
-    entry: dict[str, Any] = {
-        "id": model_id,
-        "canonical_slug": canonical_slug,
-        "hugging_face_id": hugging_face_id,
-        "name": name,
-        "created": created,
-        "description": description,
-        "context_length": context_length,
-        "architecture": {
-            "modality": modality,
-            "input_modalities": list(input_modalities),
-            "output_modalities": list(output_modalities),
-            "tokenizer": tokenizer,
-            "instruct_type": instruct_type,
-        },
-        "pricing": dict(pricing),
-        "top_provider": {
-            "context_length": context_length,
-            "max_completion_tokens": max_completion_tokens,
-            "is_moderated": is_moderated,
-        },
-        "per_request_limits": None,
-        "supported_parameters": list(supported_parameters),
-        "default_parameters": dict(_DEFAULT_PARAMETERS),
-        "supported_voices": None,
-        "knowledge_cutoff": knowledge_cutoff,
-        "expiration_date": None,
-        "links": {"details": f"/api/v1/models/{canonical_slug}/endpoints"},
-    }
-    if reasoning is not None:
-        entry["reasoning"] = dict(reasoning)
-    return entry
+    The same list the model catalog falls back on offline
+    (:func:`openrouter_core.catalog.snapshot.bundled_snapshot`), so the catalog never lists a
+    model the emulator rejects. Returns deep copies.
+    """
+    from openrouter_core.catalog.snapshot import bundled_snapshot
 
+    models = bundled_snapshot().entries()
+    for model in models:
+        canonical = model.get("canonical_slug") or model["id"]
+        model.setdefault("links", {"details": f"/api/v1/models/{canonical}/endpoints"})
+    return models
 
-def _reasoning(*, default_enabled: bool, mandatory: bool) -> dict[str, Any]:
-    return {
-        "supported_efforts": ["high", "medium", "low", "minimal"],
-        "default_effort": "medium",
-        "default_enabled": default_enabled,
-        "mandatory": mandatory,
-        "supports_max_tokens": not mandatory,
-    }
-
-
-_CLAUDE_PARAMS = [
-    "include_reasoning",
-    "max_tokens",
-    "reasoning",
-    "response_format",
-    "stop",
-    "structured_outputs",
-    "temperature",
-    "tool_choice",
-    "tools",
-    "top_k",
-    "top_p",
-]
-_GPT4O_PARAMS = [
-    "frequency_penalty",
-    "logit_bias",
-    "logprobs",
-    "max_tokens",
-    "presence_penalty",
-    "response_format",
-    "seed",
-    "stop",
-    "structured_outputs",
-    "temperature",
-    "tool_choice",
-    "tools",
-    "top_logprobs",
-    "top_p",
-    "web_search_options",
-]
-_GPT5_PARAMS = [
-    "include_reasoning",
-    "max_tokens",
-    "reasoning",
-    "response_format",
-    "seed",
-    "structured_outputs",
-    "tool_choice",
-    "tools",
-]
-_GEMINI_PARAMS = [
-    "include_reasoning",
-    "max_tokens",
-    "reasoning",
-    "response_format",
-    "seed",
-    "stop",
-    "structured_outputs",
-    "temperature",
-    "tool_choice",
-    "tools",
-    "top_p",
-]
-_LLAMA_PARAMS = [
-    "frequency_penalty",
-    "max_tokens",
-    "min_p",
-    "presence_penalty",
-    "repetition_penalty",
-    "response_format",
-    "seed",
-    "stop",
-    "temperature",
-    "top_k",
-    "top_p",
-]
-
-DEFAULT_CATALOG: tuple[dict[str, Any], ...] = (
-    _model(
-        model_id="anthropic/claude-haiku-4.5",
-        canonical_slug="anthropic/claude-4.5-haiku-20251001",
-        hugging_face_id="",
-        name="Anthropic: Claude Haiku 4.5",
-        created=1760547638,
-        description="Claude Haiku 4.5 is Anthropic's fastest model (emulator catalog entry).",
-        context_length=200000,
-        input_modalities=["text", "image", "file"],
-        output_modalities=["text"],
-        tokenizer="Claude",
-        instruct_type=None,
-        pricing={
-            "prompt": "0.000001",
-            "completion": "0.000005",
-            "request": "0",
-            "image": "0",
-            "web_search": "0.01",
-            "internal_reasoning": "0",
-            "input_cache_read": "0.0000001",
-            "input_cache_write": "0.00000125",
-        },
-        max_completion_tokens=64000,
-        is_moderated=True,
-        supported_parameters=_CLAUDE_PARAMS,
-        knowledge_cutoff="2025-02-28",
-        reasoning=_reasoning(default_enabled=False, mandatory=False),
-    ),
-    _model(
-        model_id="anthropic/claude-sonnet-4.5",
-        canonical_slug="anthropic/claude-4.5-sonnet-20250929",
-        hugging_face_id="",
-        name="Anthropic: Claude Sonnet 4.5",
-        created=1759161676,
-        description="Claude Sonnet 4.5 is Anthropic's balanced frontier model (emulator entry).",
-        context_length=1000000,
-        input_modalities=["text", "image", "file"],
-        output_modalities=["text"],
-        tokenizer="Claude",
-        instruct_type=None,
-        pricing={
-            "prompt": "0.000003",
-            "completion": "0.000015",
-            "request": "0",
-            "image": "0",
-            "web_search": "0.01",
-            "internal_reasoning": "0",
-            "input_cache_read": "0.0000003",
-            "input_cache_write": "0.00000375",
-        },
-        max_completion_tokens=64000,
-        is_moderated=False,
-        supported_parameters=_CLAUDE_PARAMS,
-        knowledge_cutoff="2025-07-31",
-        reasoning=_reasoning(default_enabled=False, mandatory=False),
-    ),
-    _model(
-        model_id="openai/gpt-4o-mini",
-        canonical_slug="openai/gpt-4o-mini-2024-07-18",
-        hugging_face_id=None,
-        name="OpenAI: GPT-4o-mini",
-        created=1721260800,
-        description="GPT-4o mini is OpenAI's small multimodal model (emulator catalog entry).",
-        context_length=128000,
-        input_modalities=["text", "image", "file"],
-        output_modalities=["text"],
-        tokenizer="GPT",
-        instruct_type=None,
-        pricing={
-            "prompt": "0.00000015",
-            "completion": "0.0000006",
-            "request": "0",
-            "image": "0.000217",
-            "web_search": "0.01",
-            "internal_reasoning": "0",
-            "input_cache_read": "0.000000075",
-        },
-        max_completion_tokens=16384,
-        is_moderated=True,
-        supported_parameters=_GPT4O_PARAMS,
-        knowledge_cutoff="2023-10-01",
-    ),
-    _model(
-        model_id="openai/gpt-5-mini",
-        canonical_slug="openai/gpt-5-mini-2025-08-07",
-        hugging_face_id="",
-        name="OpenAI: GPT-5 Mini",
-        created=1754587407,
-        description="GPT-5 Mini is a compact reasoning model from OpenAI (emulator entry).",
-        context_length=400000,
-        input_modalities=["text", "image", "file"],
-        output_modalities=["text"],
-        tokenizer="GPT",
-        instruct_type=None,
-        pricing={
-            "prompt": "0.00000025",
-            "completion": "0.000002",
-            "request": "0",
-            "image": "0",
-            "web_search": "0.01",
-            "internal_reasoning": "0",
-            "input_cache_read": "0.000000025",
-        },
-        max_completion_tokens=128000,
-        is_moderated=True,
-        supported_parameters=_GPT5_PARAMS,
-        knowledge_cutoff="2024-05-31",
-        reasoning=_reasoning(default_enabled=True, mandatory=True),
-    ),
-    _model(
-        model_id="google/gemini-2.5-flash",
-        canonical_slug="google/gemini-2.5-flash",
-        hugging_face_id="",
-        name="Google: Gemini 2.5 Flash",
-        created=1750172488,
-        description="Gemini 2.5 Flash is Google's fast multimodal thinking model (emulator entry).",
-        context_length=1048576,
-        input_modalities=["text", "image", "file", "audio", "video"],
-        output_modalities=["text"],
-        tokenizer="Gemini",
-        instruct_type=None,
-        pricing={
-            "prompt": "0.0000003",
-            "completion": "0.0000025",
-            "request": "0",
-            "image": "0.001238",
-            "audio": "0.000001",
-            "web_search": "0",
-            "internal_reasoning": "0",
-            "input_cache_read": "0.00000003",
-            "input_cache_write": "0.0000003833",
-        },
-        max_completion_tokens=65535,
-        is_moderated=False,
-        supported_parameters=_GEMINI_PARAMS,
-        knowledge_cutoff="2025-01-31",
-        reasoning=_reasoning(default_enabled=False, mandatory=False),
-    ),
-    _model(
-        model_id="meta-llama/llama-3.3-70b-instruct",
-        canonical_slug="meta-llama/llama-3.3-70b-instruct",
-        hugging_face_id="meta-llama/Llama-3.3-70B-Instruct",
-        name="Meta: Llama 3.3 70B Instruct",
-        created=1733506137,
-        description="Llama 3.3 70B is a multilingual instruction-tuned model (emulator entry).",
-        context_length=131072,
-        input_modalities=["text"],
-        output_modalities=["text"],
-        tokenizer="Llama3",
-        instruct_type="llama3",
-        pricing={
-            "prompt": "0.00000013",
-            "completion": "0.00000039",
-            "request": "0",
-            "image": "0",
-            "web_search": "0",
-            "internal_reasoning": "0",
-        },
-        max_completion_tokens=16384,
-        is_moderated=False,
-        supported_parameters=_LLAMA_PARAMS,
-        knowledge_cutoff="2023-12-31",
-    ),
-    _model(
-        model_id="meta-llama/llama-3.3-70b-instruct:free",
-        canonical_slug="meta-llama/llama-3.3-70b-instruct",
-        hugging_face_id="meta-llama/Llama-3.3-70B-Instruct",
-        name="Meta: Llama 3.3 70B Instruct (free)",
-        created=1733506137,
-        description="Free, rate-limited variant of Llama 3.3 70B Instruct (emulator entry).",
-        context_length=65536,
-        input_modalities=["text"],
-        output_modalities=["text"],
-        tokenizer="Llama3",
-        instruct_type="llama3",
-        pricing={
-            "prompt": "0",
-            "completion": "0",
-            "request": "0",
-            "image": "0",
-            "web_search": "0",
-            "internal_reasoning": "0",
-        },
-        max_completion_tokens=None,
-        is_moderated=False,
-        supported_parameters=_LLAMA_PARAMS,
-        knowledge_cutoff="2023-12-31",
-    ),
-    _model(
-        model_id=AUTO_ROUTER_ID,
-        canonical_slug=AUTO_ROUTER_ID,
-        hugging_face_id=None,
-        name="Auto Router",
-        created=1699401600,
-        description="Routes each prompt to a suitable model (the emulator uses a fixed one).",
-        context_length=2000000,
-        input_modalities=["text", "image"],
-        output_modalities=["text"],
-        tokenizer="Router",
-        instruct_type=None,
-        pricing={"prompt": "-1", "completion": "-1"},
-        max_completion_tokens=None,
-        is_moderated=False,
-        supported_parameters=sorted({*_GPT4O_PARAMS, "include_reasoning", "reasoning"}),
-        knowledge_cutoff=None,
-    ),
-    _model(
-        model_id="openai/text-embedding-3-small",
-        canonical_slug="openai/text-embedding-3-small",
-        hugging_face_id=None,
-        name="OpenAI: Text Embedding 3 Small",
-        created=1706140800,
-        description="OpenAI's small third-generation embedding model (emulator entry).",
-        context_length=8192,
-        input_modalities=["text"],
-        output_modalities=["embeddings"],
-        tokenizer="GPT",
-        instruct_type=None,
-        pricing={
-            "prompt": "0.00000002",
-            "completion": "0",
-            "request": "0",
-            "image": "0",
-            "web_search": "0",
-            "internal_reasoning": "0",
-        },
-        max_completion_tokens=None,
-        is_moderated=False,
-        supported_parameters=[],
-        knowledge_cutoff=None,
-    ),
-)
-"""The built-in model table (override with ``OpenRouterEmulator(models=...)``)."""
 
 DEFAULT_PROVIDERS: Mapping[str, tuple[str, ...]] = {
     "anthropic/claude-haiku-4.5": ("Amazon Bedrock", "Anthropic"),
@@ -424,11 +68,12 @@ DEFAULT_PROVIDERS: Mapping[str, tuple[str, ...]] = {
     "openai/gpt-4o-mini": ("OpenAI", "Azure"),
     "openai/gpt-5-mini": ("OpenAI", "Azure"),
     "google/gemini-2.5-flash": ("Google AI Studio", "Google Vertex"),
+    "google/gemini-2.5-flash-image": ("Google", "Google AI Studio"),
     "meta-llama/llama-3.3-70b-instruct": ("DeepInfra", "Together"),
     "meta-llama/llama-3.3-70b-instruct:free": ("Venice", "DeepInfra"),
     "openai/text-embedding-3-small": ("OpenAI", "Azure"),
 }
-"""Provider display names serving each built-in model, in default routing order."""
+"""Provider display names serving some models, in default routing order (others: by author)."""
 
 _AUTHOR_PROVIDERS: Mapping[str, tuple[str, str]] = {
     "anthropic": ("Anthropic", "Amazon Bedrock"),
@@ -439,6 +84,10 @@ _AUTHOR_PROVIDERS: Mapping[str, tuple[str, str]] = {
     "x-ai": ("xAI", "xAI"),
     "deepseek": ("DeepSeek", "DeepInfra"),
     "qwen": ("Alibaba", "DeepInfra"),
+    "z-ai": ("Z.AI", "DeepInfra"),
+    "perplexity": ("Perplexity", "Perplexity"),
+    "moonshotai": ("Moonshot AI", "DeepInfra"),
+    "openrouter": ("OpenRouter", "OpenRouter"),
 }
 
 

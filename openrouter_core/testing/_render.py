@@ -94,6 +94,7 @@ class Completion:
         native_finish_reason: The provider's raw finish reason.
         annotations: ``message.annotations`` (e.g. URL citations), if any.
         error: A ``choices[].error`` object for partially failed non-streaming completions.
+        images: Generated images, as ``data:`` URLs (``message.images``).
     """
 
     content: str | None
@@ -104,6 +105,11 @@ class Completion:
     native_finish_reason: str | None = None
     annotations: Sequence[Any] | None = None
     error: Mapping[str, Any] | None = None
+    images: tuple[str, ...] = ()
+
+
+def _images(urls: Sequence[str]) -> list[dict[str, Any]]:
+    return [{"type": "image_url", "image_url": {"url": url}} for url in urls]
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,8 @@ def _message(completion: Completion) -> dict[str, Any]:
         ]
     if completion.annotations is not None:
         message["annotations"] = list(completion.annotations)
+    if completion.images:
+        message["images"] = _images(completion.images)
     return message
 
 
@@ -331,8 +339,9 @@ def stream_chunks(
 ) -> list[dict[str, Any]]:
     """Build the data chunks of a streamed completion (without comments and ``[DONE]``).
 
-    Order: reasoning fragments, content deltas, tool-call deltas, an annotations delta, the finish
-    chunk, then the usage chunk shaped by ``usage_chunk``.
+    Order: reasoning fragments, content deltas, the images (all in one delta, as observed),
+    tool-call deltas, an annotations delta, the finish chunk, then the usage chunk shaped by
+    ``usage_chunk``.
 
     Args:
         meta: Identity fields.
@@ -347,6 +356,8 @@ def stream_chunks(
     """
     deltas = _reasoning_deltas(completion, chunk_chars)
     deltas += _content_deltas(completion.content or "", chunk_chars)
+    if completion.images:
+        deltas.append({"content": "", "role": "assistant", "images": _images(completion.images)})
     deltas += _tool_call_deltas(completion.tool_calls, chunk_chars, same_chunk=same_chunk)
     if completion.annotations is not None:
         deltas.append(

@@ -19,11 +19,13 @@ Cost rule (``Decimal`` arithmetic on the catalog's per-token price strings)::
 
     prompt_cost     = (prompt - cached - cache_write) * prompt_price
                       + cached * input_cache_read + cache_write * input_cache_write
-    completion_cost = completion_tokens * completion_price      (reasoning included)
+    completion_cost = (completion_tokens - image_tokens) * completion_price
+                      + image_tokens * image_output     (reasoning and generated images included)
     cost            = prompt_cost + completion_cost + request_price
 
-``input_cache_read`` / ``input_cache_write`` fall back to the prompt price when a model has no
-such key. Amounts are JSON numbers whose ``repr(float(x))`` reads back as the same ``Decimal``.
+``input_cache_read`` / ``input_cache_write`` fall back to the prompt price, ``image_output``
+to the completion price, when a model has no such key. Amounts are JSON numbers whose
+``repr(float(x))`` reads back as the same ``Decimal``.
 """
 
 from __future__ import annotations
@@ -354,6 +356,7 @@ class UsageNumbers:
         cache_write_tokens: Prompt tokens written to the cache.
         audio_tokens: Prompt audio tokens.
         video_tokens: Prompt video tokens.
+        image_tokens: Completion tokens of generated images (part of ``completion_tokens``).
         prompt_cost: Cost of the prompt side.
         completion_cost: Cost of the completion side.
         request_cost: Flat per-request price.
@@ -366,6 +369,7 @@ class UsageNumbers:
     cache_write_tokens: int = 0
     audio_tokens: int = 0
     video_tokens: int = 0
+    image_tokens: int = 0
     prompt_cost: Decimal = Decimal(0)
     completion_cost: Decimal = Decimal(0)
     request_cost: Decimal = Decimal(0)
@@ -390,6 +394,7 @@ def compute_usage(
     cache: CacheOutcome | None = None,
     audio_tokens: int = 0,
     video_tokens: int = 0,
+    image_tokens: int = 0,
 ) -> UsageNumbers:
     """Apply the cost rule (see the module docstring).
 
@@ -401,6 +406,7 @@ def compute_usage(
         cache: Cache reads/writes, if any.
         audio_tokens: Prompt audio tokens (reported only).
         video_tokens: Prompt video tokens (reported only).
+        image_tokens: Generated image tokens (already part of ``completion_tokens``).
 
     Returns:
         The usage numbers.
@@ -410,6 +416,8 @@ def compute_usage(
     completion_price = max(prices.get("completion", Decimal(0)), Decimal(0))
     read_price = prices.get("input_cache_read", prompt_price)
     write_price = prices.get("input_cache_write", prompt_price)
+    image_price = max(prices.get("image_output", completion_price), Decimal(0))
+    text_completion = max(0, completion_tokens - image_tokens)
     uncached = max(0, prompt_tokens - cache.cached_tokens - cache.cache_write_tokens)
     prompt_cost = (
         uncached * prompt_price
@@ -424,8 +432,9 @@ def compute_usage(
         cache_write_tokens=cache.cache_write_tokens,
         audio_tokens=audio_tokens,
         video_tokens=video_tokens,
+        image_tokens=image_tokens,
         prompt_cost=_limit(prompt_cost),
-        completion_cost=_limit(completion_tokens * completion_price),
+        completion_cost=_limit(text_completion * completion_price + image_tokens * image_price),
         request_cost=max(prices.get("request", Decimal(0)), Decimal(0)),
     )
 
@@ -459,7 +468,7 @@ def usage_payload(usage: UsageNumbers) -> dict[str, Any]:
         },
         "completion_tokens_details": {
             "reasoning_tokens": usage.reasoning_tokens,
-            "image_tokens": 0,
+            "image_tokens": usage.image_tokens,
             "audio_tokens": 0,
         },
     }
