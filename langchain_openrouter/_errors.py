@@ -36,6 +36,7 @@ __all__ = [
     "OpenRouterContextLengthExceededError",
     "OpenRouterHTTPRequestTimeoutError",
     "OpenRouterInsufficientCreditsError",
+    "OpenRouterKeyLimitExceededError",
     "OpenRouterMissingAPIKeyError",
     "OpenRouterModelNotFoundError",
     "OpenRouterModerationError",
@@ -84,6 +85,14 @@ class OpenRouterInsufficientCreditsError(core.InsufficientCreditsError, ModelErr
 
 class OpenRouterPermissionDeniedError(core.PermissionDeniedError, ModelPermissionDeniedError):  # type: ignore[misc]
     """HTTP 403: a guardrail, key restriction or privacy setting refused it; not retryable."""
+
+    is_retryable = False
+
+
+class OpenRouterKeyLimitExceededError(  # type: ignore[misc]
+    core.KeyLimitExceededError, ModelPermissionDeniedError
+):
+    """HTTP 403 "Key limit exceeded": the key's own credit limit is spent; not retryable."""
 
     is_retryable = False
 
@@ -160,6 +169,7 @@ _LANGCHAIN_CLASS: dict[type[core.OpenRouterError], type[core.OpenRouterError]] =
     core.ContextLengthExceededError: OpenRouterContextLengthExceededError,
     core.UnknownModelError: OpenRouterUnknownModelError,
     core.ModerationError: OpenRouterModerationError,
+    core.KeyLimitExceededError: OpenRouterKeyLimitExceededError,
     core.NotOpenRouterError: OpenRouterNotOpenRouterError,
     core.BadRequestError: OpenRouterBadRequestError,
     core.AuthenticationError: OpenRouterAuthenticationError,

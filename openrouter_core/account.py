@@ -1,10 +1,14 @@
-"""The account side of OpenRouter: the key's credit and limits, and per-generation details.
+"""The account side of OpenRouter: keys, their credit and limits, and per-generation details.
 
 :class:`OpenRouterAccount` reads ``GET /key`` (credit limit, what is left, usage, free tier,
-rate limit) and ``GET /generation?id=`` (native token counts, exact cost, provider, latency)
-through the shared ``openai`` client, so retries and timeouts are the SDK's. Both need the API
-key. Results are frozen dataclasses with ``Decimal`` amounts; the response object stays on
-``raw``.
+rate limit) and ``GET /generation?id=`` (native token counts, exact cost, provider, latency),
+and manages API keys through OpenRouter's key-management API (``/keys``: create a key with a
+credit ``limit``, an optional ``limit_reset`` period and ``expires_at``; list, update, disable,
+delete; a management key is needed). OpenRouter enforces a key's limit across every process and
+machine using it: a call past it raises
+:class:`~openrouter_core.errors.KeyLimitExceededError`. Everything goes through the shared
+``openai`` client, so retries and timeouts are the SDK's. Results are frozen dataclasses with
+``Decimal`` amounts; the response object stays on ``raw``.
 
 Example:
     .. code-block:: python
@@ -21,12 +25,21 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import SecretStr
 
 from openrouter_core import _json
 from openrouter_core._fields import bool_or_none, float_or_none, int_or_none, str_or_none
+from openrouter_core.keys import (
+    ApiKey,
+    CreatedKey,
+    LimitReset,
+    parse_api_key,
+    parse_created_key,
+    parse_key_list,
+    parse_one_key,
+)
 from openrouter_core.settings import build_headers, resolve_api_key, resolve_base_url
 from openrouter_core.usage import OpenRouterUsage, to_decimal
 
@@ -38,15 +51,20 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 __all__ = [
+    "ApiKey",
+    "CreatedKey",
     "Generation",
     "KeyInfo",
     "OpenRouterAccount",
     "RateLimit",
     "generation",
     "key_info",
+    "parse_api_key",
     "parse_generation",
     "parse_key_info",
 ]
+
+_UNSET: Any = object()
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,7 +303,7 @@ def parse_generation(body: Any) -> Generation:
 
 
 class OpenRouterAccount:
-    """A small client for the account endpoints (``/key``, ``/generation``).
+    """A small client for the account endpoints (``/key``, ``/generation``, ``/keys``).
 
     Construction does no I/O; a missing key raises
     :class:`~openrouter_core.errors.MissingAPIKeyError` at the first call, before any request.
@@ -341,24 +359,42 @@ class OpenRouterAccount:
         return {"params": dict(params)} if params else {}
 
     @staticmethod
-    def _decode(raw: bytes, path: str) -> Any:
+    def _decode(raw: bytes, path: str, method: str = "GET") -> Any:
         from openrouter_core.errors import ProviderError, raise_for_error_body
 
         try:
             body = _json.loads(raw)
         except _json.JSONDecodeError as exc:
             snippet = raw[:120].decode("utf-8", "replace").strip()
-            raise ProviderError(f"GET {path} did not return JSON: {snippet!r}") from exc
+            raise ProviderError(f"{method} {path} did not return JSON: {snippet!r}") from exc
         return raise_for_error_body(body, require_choices=False)
 
     def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
+        return self._send("GET", path, params=params)
+
+    def _send(
+        self,
+        method: Literal["GET", "POST", "PATCH", "DELETE"],
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> Any:
         from openrouter_core.client import get_client
         from openrouter_core.errors import map_errors
 
         client = get_client(self._client_config())
+        options = self._options(params)
         with map_errors(None):
-            raw = client.get(path, cast_to=bytes, options=self._options(params))
-        return self._decode(raw, path)
+            if method == "GET":
+                raw = client.get(path, cast_to=bytes, options=options)
+            elif method == "POST":
+                raw = client.post(path, cast_to=bytes, body=body, options=options)
+            elif method == "PATCH":
+                raw = client.patch(path, cast_to=bytes, body=body, options=options)
+            else:
+                raw = client.delete(path, cast_to=bytes, options=options)
+        return self._decode(raw, path, method)
 
     async def _aget(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         from openrouter_core.client import get_async_client
@@ -406,6 +442,109 @@ class OpenRouterAccount:
         params = {"id": _check_id(generation_id)}
         body = await self._aget("/generation", params)
         return _checked(parse_generation, body, "/generation")
+
+    # ------------------------------------------------------------------ key management
+
+    def create_key(
+        self,
+        name: str,
+        *,
+        limit: Decimal | float | None = None,
+        limit_reset: LimitReset | None = None,
+        expires_at: str | None = None,
+        include_byok_in_limit: bool | None = None,
+    ) -> CreatedKey:
+        """Create an API key with its own credit limit (``POST /keys``; a management key).
+
+        OpenRouter refuses calls with the new key once it has spent ``limit`` USD in the
+        current period (all time, or since the last daily / weekly / monthly reset), with
+        :class:`~openrouter_core.errors.KeyLimitExceededError`, whichever process or machine
+        makes them.
+
+        Args:
+            name: The key's name.
+            limit: Its credit limit in USD (``None``: unlimited).
+            limit_reset: ``"daily"``, ``"weekly"`` or ``"monthly"``; ``None`` never resets.
+            expires_at: ISO 8601 UTC expiry (``"2027-12-31T23:59:59Z"``); ``None`` never.
+            include_byok_in_limit: Whether BYOK spending counts towards the limit.
+
+        Returns:
+            The secret (shown once) and the key's details.
+
+        Raises:
+            ValueError: ``name`` is empty or ``limit`` is negative (before any request).
+            AuthenticationError: The configured key is not a management key.
+        """
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("a key needs a non-empty name")
+        body: dict[str, Any] = {"name": name}
+        if limit is not None:
+            body["limit"] = _usd(limit)
+        options = {
+            "limit_reset": limit_reset,
+            "expires_at": expires_at,
+            "include_byok_in_limit": include_byok_in_limit,
+        }
+        body.update({field: value for field, value in options.items() if value is not None})
+        return _checked(parse_created_key, self._send("POST", "/keys", body=body), "/keys")
+
+    def list_keys(self, *, include_disabled: bool = False, offset: int = 0) -> list[ApiKey]:
+        """The account's API keys (``GET /keys``, up to 100 from ``offset``)."""
+        params = {"include_disabled": "true" if include_disabled else "false"}
+        if offset:
+            params["offset"] = str(offset)
+        return _checked(parse_key_list, self._send("GET", "/keys", params=params), "/keys")
+
+    def get_key(self, key_hash: str) -> ApiKey:
+        """One key's details and spending (``GET /keys/{hash}``)."""
+        path = f"/keys/{_check_hash(key_hash)}"
+        return _checked(parse_one_key, self._send("GET", path), path)
+
+    def update_key(
+        self,
+        key_hash: str,
+        *,
+        name: str = _UNSET,
+        limit: Decimal | float | None = _UNSET,
+        limit_reset: LimitReset | None = _UNSET,
+        disabled: bool = _UNSET,
+        include_byok_in_limit: bool = _UNSET,
+    ) -> ApiKey:
+        """Change a key (``PATCH /keys/{hash}``); only the arguments given are sent.
+
+        ``limit=None`` removes the limit, ``limit_reset=None`` stops the resets.
+        """
+        fields = {
+            "name": name,
+            "limit": limit if limit is _UNSET or limit is None else _usd(limit),
+            "limit_reset": limit_reset,
+            "disabled": disabled,
+            "include_byok_in_limit": include_byok_in_limit,
+        }
+        body = {k: v for k, v in fields.items() if v is not _UNSET}
+        path = f"/keys/{_check_hash(key_hash)}"
+        return _checked(parse_one_key, self._send("PATCH", path, body=body), path)
+
+    def disable_key(self, key_hash: str) -> ApiKey:
+        """Refuse every further request with the key (it can be enabled again)."""
+        return self.update_key(key_hash, disabled=True)
+
+    def delete_key(self, key_hash: str) -> None:
+        """Delete a key for good (``DELETE /keys/{hash}``)."""
+        self._send("DELETE", f"/keys/{_check_hash(key_hash)}")
+
+
+def _usd(amount: Decimal | float) -> float:
+    value = Decimal(str(amount))
+    if value < 0:
+        raise ValueError(f"a key's limit is USD >= 0, not {amount!r}")
+    return float(value)
+
+
+def _check_hash(key_hash: str) -> str:
+    if not isinstance(key_hash, str) or not key_hash.strip() or "/" in key_hash:
+        raise ValueError(f"expected a key hash (ApiKey.hash), not {key_hash!r}")
+    return key_hash.strip()
 
 
 def _check_id(generation_id: str) -> str:

@@ -31,6 +31,7 @@ __all__ = [
     "ContextLengthExceededError",
     "HTTPRequestTimeoutError",
     "InsufficientCreditsError",
+    "KeyLimitExceededError",
     "MissingAPIKeyError",
     "ModelNotFoundError",
     "ModerationError",
@@ -52,6 +53,7 @@ _CONTEXT_ERROR_TYPES = frozenset(
     {"context_length_exceeded", "max_tokens_exceeded", "token_limit_exceeded", "string_too_long"}
 )
 _UNKNOWN_MODEL_PATTERN = re.compile(r"is not a valid model id", re.IGNORECASE)
+_KEY_LIMIT_PATTERN = re.compile(r"key limit exceeded(?: \((\w+) limit\))?", re.IGNORECASE)
 _CONTEXT_PATTERN = re.compile(
     r"context[ _-]?(length|window)|maximum context|too many tokens|token limit|prompt is too long",
     re.IGNORECASE,
@@ -218,6 +220,30 @@ class ModerationError(PermissionDeniedError):
         """The flagged input excerpt from the error metadata."""
         value = self.metadata.get("flagged_input")
         return value if isinstance(value, str) else None
+
+
+class KeyLimitExceededError(PermissionDeniedError):
+    """HTTP 403 "Key limit exceeded": this API key has spent the credit limit set on it.
+
+    OpenRouter enforces a key's own ``limit`` (set at https://openrouter.ai/settings/keys or
+    with ``OpenRouterAccount.create_key``) across every process and machine using the key.
+    The account may still have credit.
+
+    Attributes:
+        limit_period: Which limit was reached: ``"total"``, ``"daily"``, ``"weekly"`` or
+            ``"monthly"`` (``None`` when the message did not say).
+    """
+
+    hint = (
+        "The key's own credit limit is spent: raise it, wait for its reset, or use another "
+        "key (https://openrouter.ai/settings/keys). This is not retried."
+    )
+
+    @property
+    def limit_period(self) -> str | None:
+        """The period of the limit that was reached, from the message."""
+        match = _KEY_LIMIT_PATTERN.search(self.message)
+        return match.group(1).lower() if match and match.group(1) else None
 
 
 class ModelNotFoundError(APIStatusError, openai.NotFoundError):  # type: ignore[misc]
@@ -402,6 +428,8 @@ def _choose_class(
         return ContextLengthExceededError
     if status == 400 and _UNKNOWN_MODEL_PATTERN.search(message):
         return UnknownModelError
+    if status in (402, 403) and _KEY_LIMIT_PATTERN.search(message):
+        return KeyLimitExceededError
     cls: type[OpenRouterError] | None = None
     if status is not None:
         cls = _BY_STATUS.get(status)

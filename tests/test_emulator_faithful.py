@@ -324,12 +324,16 @@ def test_offline_and_uncached_the_catalog_falls_back_on_the_dated_snapshot() -> 
 def test_offline_the_budget_guard_prices_from_the_snapshot() -> None:
     from openrouter_core import default_catalog
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", StaleCatalogWarning)
-        default_catalog().load()
-    llm = ChatOpenRouter(model="openai/gpt-4o", api_key="k", max_tokens=100_000, max_retries=0)
-    with track_usage(max_cost=Decimal("0.01")), pytest.raises(BudgetExceededError):
-        llm.invoke("This would cost up to a dollar.")  # refused before anything is sent
+    shared = default_catalog()  # OpenRouter's own API, unreachable from the tests
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", StaleCatalogWarning)
+            shared.load()
+        llm = ChatOpenRouter(model="openai/gpt-4o", api_key="k", max_tokens=100_000, max_retries=0)
+        with track_usage(max_cost=Decimal("0.01")), pytest.raises(BudgetExceededError):
+            llm.invoke("This would cost up to a dollar.")  # refused before anything is sent
+    finally:
+        shared.clear()  # the shared catalog outlives the test
 
 
 def test_the_refresh_script_builds_the_snapshot_from_a_real_models_response(
