@@ -13,7 +13,7 @@ DEPS_MAIN := "openai>=3,<4" langchain-openai langchain
 DEPS_OPENAI2 := "openai>=2.45,<3" llama-index langchain
 
 .PHONY: demo test lint typecheck docs pytest notebooks pytest-openai2 check-extras bench record \
-	record-live record-notebooks test-live clean
+	record-live record-notebooks refresh-catalog test-live clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,10 +51,12 @@ pytest: $(VENV)/.installed
 	$(PY) -m pytest -q
 
 # The notebooks run top to bottom, each in its own kernel, replaying cassettes/notebooks/ (the key
-# and base URL are unset so a developer's own key cannot turn the run into live calls). They use
-# only the public API, which both pytest runs cover under each openai major, so they run once.
+# and base URL are unset so a developer's own key cannot turn the run into live calls). Strict:
+# a request missing from a cassette fails here (a reader's edited cell gets the emulator). They
+# use only the public API, which both pytest runs cover under each openai major, so they run once.
 notebooks: $(VENV)/.installed
-	env -u OPENROUTER_API_KEY -u OPENROUTER_BASE_URL $(PY) -m pytest -q --nbmake notebooks/
+	env -u OPENROUTER_API_KEY -u OPENROUTER_BASE_URL OPENROUTER_NOTEBOOK_STRICT=1 \
+		$(PY) -m pytest -q --nbmake notebooks/
 
 pytest-openai2: $(VENV2)/.installed
 	$(PY2) -m pytest -q
@@ -110,6 +112,11 @@ test-live: $(VENV)/.installed
 # cassettes/notebooks/ and saving the notebook with its new outputs (review the diff).
 record-notebooks: $(VENV)/.installed
 	$(PY) notebooks/_offline.py
+
+# Rewrite the catalog snapshot shipped with the package (openrouter_core/catalog/
+# models_snapshot.json) from a live GET /models (needs the network; review the diff).
+refresh-catalog: $(VENV)/.installed
+	$(PY) scripts/refresh_catalog.py
 
 clean:
 	rm -rf $(VENV) $(VENV2) $(EXTRAS:%=.venv-%) site .mypy_cache .ruff_cache

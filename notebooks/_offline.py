@@ -3,8 +3,10 @@
 - ``OPENROUTER_API_KEY`` is set: nothing changes. The notebook calls OpenRouter (or your
   ``OPENROUTER_BASE_URL``) with your key, like any program.
 - No key: every call is answered from ``cassettes/notebooks/<notebook>.yaml``, traffic recorded
-  from the local OpenRouter emulator. Nothing leaves the machine; a request that is not in the
-  cassette fails instead of going anywhere.
+  from the local OpenRouter emulator. Nothing leaves the machine. A request that is not in the
+  cassette (a cell you edited) is answered by a live local emulator instead, and the notebook
+  says so once; the cassette is never changed. With ``OPENROUTER_NOTEBOOK_STRICT=1`` (what
+  ``make notebooks`` sets) such a request fails instead, so a stale cassette is noticed.
 - ``OPENROUTER_NOTEBOOK_RECORD=1``: a fresh local emulator answers and every exchange is recorded
   into that cassette (:func:`finish` writes it). ``make record-notebooks`` runs
   ``python notebooks/_offline.py``, which does this for every notebook and saves each one with
@@ -29,6 +31,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 CASSETTES = HERE.parent / "cassettes" / "notebooks"
 RECORD_ENV = "OPENROUTER_NOTEBOOK_RECORD"
+STRICT_ENV = "OPENROUTER_NOTEBOOK_STRICT"
 REDACTED = "REDACTED"
 # Nothing listens on port 9 of the loopback interface: a request missing from a cassette fails.
 _REPLAY_URL = "http://127.0.0.1:9/api/v1"
@@ -60,17 +63,42 @@ def _scrub_request(request: Any) -> Any:
     return request
 
 
-def _cassette(name: str, record_mode: str) -> Any:
+_told: list[bool] = []
+
+
+def _tell_once(response: Any) -> Any:
+    """Say, the first time only, that a request missing from the cassette went to the emulator."""
+    if not _told:
+        _told.append(True)
+        print(
+            "(This request is not in the cassette: a live local OpenRouter emulator answers it, "
+            "and the cassette is left unchanged.)"
+        )
+    return response
+
+
+def _cassette(name: str, record_mode: str, *, live_fallback: bool = False) -> Any:
     import vcr
+    from vcr.persisters.filesystem import FilesystemPersister
+
+    class _ReadOnly(FilesystemPersister):
+        """Replays the cassette; what the emulator answered live is never written to it."""
+
+        @staticmethod
+        def save_cassette(cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
+            return None
 
     recorder = vcr.VCR(
         record_mode=record_mode,
         match_on=["method", "path", "query", "json_body"],
         filter_headers=[("authorization", REDACTED)],
         before_record_request=_scrub_request,
+        before_record_response=_tell_once if live_fallback else None,
         decode_compressed_response=True,
     )
     recorder.register_matcher("json_body", _same_body)
+    if live_fallback:
+        recorder.register_persister(_ReadOnly)
     return recorder.use_cassette(str(CASSETTES / f"{name}.yaml"))
 
 
@@ -87,17 +115,24 @@ def setup(name: str) -> None:
     atexit.register(shutil.rmtree, cache, ignore_errors=True)
     os.environ["OPENROUTER_CACHE_DIR"] = cache
     os.environ["OPENROUTER_CATALOG_PREFETCH"] = "0"
-    if record:
+    strict = os.environ.get(STRICT_ENV) == "1"
+    if record or not strict:
         from openrouter_core.testing import OpenRouterEmulator
 
         emulator = OpenRouterEmulator().start()
         _open.append(emulator)
-        base_url, key = emulator.base_url, "emulator-key"
+        base_url = emulator.base_url
+    if record:
+        key = "emulator-key"
         CASSETTES.mkdir(parents=True, exist_ok=True)
         (CASSETTES / f"{name}.yaml").unlink(missing_ok=True)
-    else:
+        context = _cassette(name, "all")
+    elif strict:
         base_url, key = _REPLAY_URL, "replay-key"
-    context = _cassette(name, "all" if record else "none")
+        context = _cassette(name, "none")
+    else:
+        key = "replay-key"
+        context = _cassette(name, "new_episodes", live_fallback=True)
     context.__enter__()
     _open.append(context)
     os.environ["OPENROUTER_API_KEY"] = key
