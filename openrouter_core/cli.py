@@ -243,7 +243,7 @@ def _write_json(out: TextIO, value: Any) -> int:
 
 
 def _search_text(args: argparse.Namespace) -> str | None:
-    words = " ".join(w for w in (args.text, args.search) if w)
+    words = " ".join([*args.text, args.search or ""]).strip()
     return words or None
 
 
@@ -440,7 +440,7 @@ def _capability_help() -> str:
 
 def _add_filters(parser: argparse.ArgumentParser, *, limit: int | None) -> None:
     """The filters ``models`` and ``cheapest`` share (``limit``: rows shown by default)."""
-    parser.add_argument("text", nargs="?", metavar="TEXT", help="words in the id or name")
+    parser.add_argument("text", nargs="*", metavar="TEXT", help="words in the id or name")
     parser.add_argument("--supports", action="append", metavar="CAP", help=_capability_help())
     parser.add_argument(
         "--max-price",

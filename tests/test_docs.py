@@ -75,6 +75,10 @@ def test_the_docs_have_cli_examples() -> None:
     commands = [(page, command.split()[3]) for page, command, _ in CLI_EXAMPLES]
     assert commands == [
         ("docs/catalog.md", "models"),
+        ("docs/catalog.md", "models"),
+        ("docs/catalog.md", "cheapest"),
+        ("docs/catalog.md", "cheapest"),
+        ("docs/catalog.md", "cost"),
         ("docs/catalog.md", "cost"),
         ("docs/catalog.md", "endpoints"),
         ("docs/catalog.md", "key"),

@@ -334,7 +334,7 @@ def describe_filters(**filters: Any) -> str:
     """The filters that were set, as ``(name=value, ...)`` for error messages."""
     defaults = {"output": "text", "include_free": True, "free": False}
     shown = [
-        f"{k}={v!r}"
+        f"{k}={str(v)!r}" if isinstance(v, Decimal) else f"{k}={v!r}"
         for k, v in filters.items()
         if v is not None and not (k in defaults and v == defaults[k])
     ]

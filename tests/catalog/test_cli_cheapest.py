@@ -91,6 +91,8 @@ def test_models_takes_the_search_words_as_an_argument(in_process, capsys) -> Non
     assert [row[0] for row in table(positional)[1:]] == ["acme/small", "dup/small"]
     assert main(["models", "acme", "--search", "small"]) == 0  # both: every word must match
     assert [row[0] for row in table(capsys.readouterr().out)[1:]] == ["acme/small"]
+    assert main(["models", "acme", "small"]) == 0  # several words, unquoted
+    assert [row[0] for row in table(capsys.readouterr().out)[1:]] == ["acme/small"]
 
 
 def test_models_free(in_process, capsys) -> None:
