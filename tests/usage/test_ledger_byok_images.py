@@ -214,3 +214,26 @@ def test_image_tokens_from_the_emulator_reach_the_ledger_and_survive_jsonl(
         Decimal("0.0003"),
     )
     assert again.summary() == usage.summary()
+
+
+def test_a_generated_image_is_counted_as_the_emulator_billed_it(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    emu = openrouter_emulator
+    image_model = "google/gemini-2.5-flash-image"
+    painter = ChatOpenRouter(
+        model=image_model,
+        modalities=["image", "text"],
+        api_key="test-key",
+        base_url=emu.base_url,
+        max_retries=0,
+    )
+    with track_usage() as usage:
+        painter.invoke("Paint a lighthouse at dusk.")
+        painter.invoke("And a second one.")
+    (charge, second) = emu.charges
+    assert charge.image_tokens > 0
+    assert [r.image_tokens for r in usage.records] == [charge.image_tokens, second.image_tokens]
+    assert usage.image_tokens == charge.image_tokens + second.image_tokens
+    assert usage.total_cost == charge.cost + second.cost
+    assert _cells(usage.summary(), "total")[-2] == str(usage.image_tokens)
