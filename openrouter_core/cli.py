@@ -309,18 +309,8 @@ def _cmd_cheapest(args: argparse.Namespace, out: TextIO) -> int:
     except (TypeError, ValueError) as exc:
         raise _UsageError(str(exc)) from exc
     if args.json:
-        shown = best.ranking[: args.limit] if args.limit is not None else best.ranking
-        return _write_json(
-            out,
-            {
-                "model": best.id,
-                "estimated_cost": _plain(best.estimated_cost),
-                "worst_case_cost": _plain(best.worst_case_cost),
-                "fallback_models": best.fallback_models(2),
-                "candidates": [c.to_dict() for c in shown],
-                "fitting": len(best.ranking),
-            },
-        )
+        data = best.to_dict(args.limit)
+        return _write_json(out, {**data, "fallback_models": best.fallback_models(2)})
     out.write(cheapest_table(best, args.limit) + "\n")
     return 0
 

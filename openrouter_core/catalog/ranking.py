@@ -107,6 +107,20 @@ class RankedModel(ModelInfo):
         """The plain catalog entry of this model."""
         return self.ranking[0].model if self.ranking else self
 
+    def to_dict(self, limit: int | None = None) -> dict[str, Any]:
+        """Plain-JSON form: this model's id and costs, and the ranking (its first ``limit``).
+
+        Costs are exact decimal strings in USD; ``fitting`` counts every model that fits.
+        """
+        shown = self.ranking[:limit] if limit is not None else self.ranking
+        return {
+            "model": self.id,
+            "estimated_cost": f"{self.estimated_cost.normalize():f}",
+            "worst_case_cost": f"{self.worst_case_cost.normalize():f}",
+            "fitting": len(self.ranking),
+            "candidates": [c.to_dict() for c in shown],
+        }
+
     def fallback_models(self, count: int = 2) -> list[str]:
         """The next cheapest models that fit, for ``models=[...]`` (tried in order if this fails).
 

@@ -159,6 +159,13 @@ def test_the_result_is_still_the_model_so_old_code_keeps_working(catalog) -> Non
         "context_length": 32_000,
         "pricing": {"prompt": "1E-7", "completion": "4E-7"},
     }
+    assert best.to_dict(1) == {
+        "model": "acme/small",
+        "estimated_cost": "0.0007",
+        "worst_case_cost": "0.0007",
+        "fitting": 4,  # acme/small, dup/small, bolt/fast, acme/large (the router lists no price)
+        "candidates": [first.to_dict()],
+    }
 
 
 def test_the_fallback_chain_goes_into_the_request(catalog, emu) -> None:
