@@ -360,7 +360,8 @@ class OpenRouterAccount:
 
     @staticmethod
     def _decode(raw: bytes, path: str, method: str = "GET") -> Any:
-        from openrouter_core.errors import ProviderError, raise_for_error_body
+        from openrouter_core.error_mapping import raise_for_error_body
+        from openrouter_core.errors import ProviderError
 
         try:
             body = _json.loads(raw)
@@ -381,7 +382,7 @@ class OpenRouterAccount:
         body: Mapping[str, Any] | None = None,
     ) -> Any:
         from openrouter_core.client import get_client
-        from openrouter_core.errors import map_errors
+        from openrouter_core.error_mapping import map_errors
 
         client = get_client(self._client_config())
         options = self._options(params)
@@ -398,7 +399,7 @@ class OpenRouterAccount:
 
     async def _aget(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         from openrouter_core.client import get_async_client
-        from openrouter_core.errors import map_errors
+        from openrouter_core.error_mapping import map_errors
 
         client = get_async_client(self._client_config())
         with map_errors(None):

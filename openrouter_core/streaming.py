@@ -320,7 +320,9 @@ class StreamAccumulator:
             self.usage = delta.usage = usage_from_body(chunk)
         error = chunk.get("error")
         if error is not None:
-            from openrouter_core.errors import error_from_payload  # the SDK loads on first error
+            from openrouter_core.error_mapping import (
+                error_from_payload,  # the SDK loads on first error
+            )
 
             raise error_from_payload(
                 error,
@@ -443,7 +445,8 @@ class StreamAccumulator:
                 (the connection dropped), carrying the text received so far.
             OpenRouterError: When the stream finished with ``finish_reason: "error"``.
         """
-        from openrouter_core.errors import APIConnectionError, error_from_payload
+        from openrouter_core.error_mapping import error_from_payload
+        from openrouter_core.errors import APIConnectionError
 
         if self.finish_reason == "error":
             raise error_from_payload(

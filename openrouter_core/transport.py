@@ -24,12 +24,8 @@ from typing import Any
 import openai
 
 from openrouter_core import _json
-from openrouter_core.errors import (
-    OpenRouterError,
-    ProviderError,
-    map_errors,
-    raise_for_error_body,
-)
+from openrouter_core.error_mapping import map_errors, raise_for_error_body
+from openrouter_core.errors import OpenRouterError, ProviderError
 from openrouter_core.observers import (
     CallInfo,
     CallObserver,

@@ -402,7 +402,8 @@ class CatalogStore:
         import openai
 
         from openrouter_core.client import get_client
-        from openrouter_core.errors import ProviderError, map_errors
+        from openrouter_core.error_mapping import map_errors
+        from openrouter_core.errors import ProviderError
 
         client = get_client(self._client_config())
         # Public endpoints need no key: the SDK's Authorization header is removed (openai.Omit

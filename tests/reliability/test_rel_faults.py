@@ -294,7 +294,7 @@ async def test_a_dropped_connection_is_a_connection_error_never_a_normal_end(
 async def test_a_dropped_connection_is_retried_unless_the_stream_already_started(
     target: Target, openrouter_emulator: OpenRouterEmulator
 ) -> None:
-    # docs/errors.md, the error classes: connection failed -> retried, unless a stream already started.
+    # docs/errors.md: a connection failure is retried, unless a stream already started.
     emu = openrouter_emulator
     emu.enqueue(replies.drop_connection(2, content="x" * 200, chunk_chars=10), times=3)
     received: list[str] = []
