@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import openai
 
+from openrouter_core._version import __version__
 from openrouter_core.settings import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ClientConfig
 
 __all__ = ["ClientConfig", "aclose_clients", "close_clients", "get_async_client", "get_client"]
@@ -66,6 +67,13 @@ class _RetryLogging:
     """
 
     max_retries: int
+    _version: str
+
+    @property
+    def user_agent(self) -> str:
+        """The SDK's own agent string (``OpenAI/Python 3.x``), naming this package after it."""
+        sdk = next(k.__name__ for k in type(self).__mro__ if k.__module__.startswith("openai"))
+        return f"{sdk}/Python {self._version} openrouter-frameworks/{__version__}"
 
     def _calculate_retry_timeout(
         self, remaining_retries: int, options: Any, response_headers: Any = None

@@ -183,3 +183,17 @@ def test_importing_the_core_does_not_import_the_openai_sdk() -> None:
 
     assert openrouter_core.RateLimitError.__name__ == "RateLimitError"
     assert openrouter_core.settings.MissingAPIKeyError is MissingAPIKeyError
+
+
+def test_requests_say_they_come_from_the_openai_sdk_and_this_package() -> None:
+    from openrouter_core import __version__
+    from openrouter_core.testing import OpenRouterEmulator
+
+    with OpenRouterEmulator() as emu:
+        client = get_client(_config(base_url=emu.base_url))
+        client.chat.completions.create(
+            model="openai/gpt-4o-mini", messages=[{"role": "user", "content": "Hi"}]
+        )
+        agent = emu.last_request.header("user-agent") or ""
+    assert agent.startswith("OpenAI/Python ")
+    assert agent.endswith(f" openrouter-frameworks/{__version__}")

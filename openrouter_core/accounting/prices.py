@@ -13,9 +13,12 @@ import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openrouter_core import _json
+
+if TYPE_CHECKING:
+    from openrouter_core.catalog import ModelInfo
 
 __all__ = [
     "ModelPrices",
@@ -24,6 +27,7 @@ __all__ = [
     "estimate_prompt_tokens",
     "get_price_source",
     "price_source_of",
+    "prices_of",
     "set_price_source",
     "worst_case_cost",
 ]
@@ -76,6 +80,24 @@ def get_price_source() -> PriceSource | None:
     return _price_source
 
 
+def prices_of(info: ModelInfo | None) -> ModelPrices | None:
+    """A catalog entry's prices as the budget guard reads them (``None``: no token prices).
+
+    The ``openrouter/auto`` router, whose price depends on the route, lists none.
+    """
+    pricing = info.pricing if info is not None else None
+    if info is None or pricing is None or pricing.prompt is None or pricing.completion is None:
+        return None
+    return ModelPrices(
+        prompt=pricing.prompt,
+        completion=pricing.completion,
+        request=pricing.request or _ZERO,
+        input_cache_write=pricing.input_cache_write,
+        max_completion_tokens=info.max_completion_tokens,
+        context_length=info.context_length,
+    )
+
+
 def catalog_price_source(base_url: str | None = None) -> PriceSource:
     """Prices from the model catalog of ``base_url``, as far as it is at hand (no network).
 
@@ -88,18 +110,7 @@ def catalog_price_source(base_url: str | None = None) -> PriceSource:
     def source(model_id: str) -> ModelPrices | None:
         from openrouter_core.catalog import catalog_info
 
-        info = catalog_info(base_url, model_id)
-        pricing = info.pricing if info is not None else None
-        if pricing is None or pricing.prompt is None or pricing.completion is None:
-            return None
-        return ModelPrices(
-            prompt=pricing.prompt,
-            completion=pricing.completion,
-            request=pricing.request or _ZERO,
-            input_cache_write=pricing.input_cache_write,
-            max_completion_tokens=info.max_completion_tokens if info is not None else None,
-            context_length=info.context_length if info is not None else None,
-        )
+        return prices_of(catalog_info(base_url, model_id))
 
     return source
 

@@ -18,8 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 from openrouter_core.accounting.prices import (
-    ModelPrices,
     estimate_prompt_tokens,
+    prices_of,
     worst_case_cost,
 )
 from openrouter_core.catalog.errors import NoModelMatchesError
@@ -218,7 +218,7 @@ class Task:
 
     def price(self, info: ModelInfo) -> Candidate | None:
         """The model's estimate and worst case (``None`` when it lists no token prices)."""
-        prices = _model_prices(info)
+        prices = prices_of(info)
         if prices is None:
             return None
         body = {**self.body, "model": info.id, "max_tokens": self.max_tokens}
@@ -229,21 +229,6 @@ class Task:
             self.prompt_tokens, self.output_tokens, self.cached_tokens, self.reasoning_tokens
         )
         return Candidate(info, estimate, worst)
-
-
-def _model_prices(info: ModelInfo) -> ModelPrices | None:
-    """A model's prices as the budget guard reads them from the catalog."""
-    pricing = info.pricing
-    if pricing.prompt is None or pricing.completion is None:
-        return None
-    return ModelPrices(
-        prompt=pricing.prompt,
-        completion=pricing.completion,
-        request=pricing.request or Decimal(0),
-        input_cache_write=pricing.input_cache_write,
-        max_completion_tokens=info.max_completion_tokens,
-        context_length=info.context_length,
-    )
 
 
 def cheapest(
