@@ -470,10 +470,12 @@ def catalog_info(
 ) -> ModelInfo | None:
     """What the framework classes use for metadata: a model's entry if it is at hand.
 
-    Never does network I/O on the calling thread and never raises. When the entry is not at
-    hand and ``prefetch`` is set, the shared catalog for ``base_url`` starts loading in a
-    background thread (unless ``OPENROUTER_CATALOG_PREFETCH=0``), so later lookups find it;
-    it is also kept on disk, so the next process finds it at once.
+    Never does network I/O on the calling thread and never raises. For OpenRouter's own API
+    the snapshot shipped with the package answers when nothing fresher is at hand. When the
+    entry is not at hand (or only in that snapshot) and ``prefetch`` is set, the shared catalog
+    for ``base_url`` starts loading in a background thread (unless
+    ``OPENROUTER_CATALOG_PREFETCH=0``), so later lookups find it; it is also kept on disk, so
+    the next process finds it at once.
 
     Args:
         base_url: The API root the model is called through (``None`` = the default).
@@ -486,7 +488,7 @@ def catalog_info(
         catalog = default_catalog(base_url)
         info = catalog.peek(model_id)
         if (
-            info is None
+            (info is None or not catalog.is_fresh)  # a miss, or only the shipped snapshot
             and prefetch
             and os.environ.get(PREFETCH_ENV, "1").strip().lower()
             not in (

@@ -270,11 +270,21 @@ class CatalogStore:
     def peek(self) -> Snapshot | None:
         """The catalog in memory, else the disk copy (even a stale one); never the network.
 
-        A missing disk copy is looked for again only after ``retry_interval`` seconds.
+        A missing disk copy is looked for again only after ``retry_interval`` seconds. For
+        OpenRouter's own API with neither, the snapshot shipped with the package answers (it is
+        not kept as the catalog: the next load still fetches).
         """
         snapshot = self._snapshot
         if snapshot is not None:
             return snapshot
+        snapshot = self._peek_cached()
+        if snapshot is None and self._snapshot_fallback:
+            if self._shipped is None:
+                self._shipped = self._load_shipped()
+            return self._shipped
+        return snapshot
+
+    def _peek_cached(self) -> Snapshot | None:
         now = self._clock()
         with self._state_lock:
             if self._snapshot is not None:

@@ -163,14 +163,24 @@ def test_the_key_is_absent_from_errors(
 
 
 def test_metadata_defaults() -> None:
-    metadata = OpenRouter(model=MODEL).metadata
+    metadata = OpenRouter(model="acme/not-in-any-catalog").metadata
 
     assert isinstance(metadata, LLMMetadata)
-    assert metadata.model_name == MODEL
+    assert metadata.model_name == "acme/not-in-any-catalog"
     assert metadata.is_chat_model is True
     assert metadata.is_function_calling_model is True
     assert metadata.context_window == 32_768
     assert metadata.num_output == 256
+
+
+def test_metadata_offline_comes_from_the_shipped_catalog_snapshot() -> None:
+    from openrouter_core.catalog.snapshot import bundled_snapshot
+
+    # OpenRouter's own API, nothing cached, no network: the snapshot in the package answers.
+    [entry] = [e for e in bundled_snapshot().entries() if e["id"] == MODEL]
+    metadata = OpenRouter(model=MODEL).metadata
+    assert metadata.context_window == entry["context_length"]
+    assert metadata.num_output == entry["top_provider"]["max_completion_tokens"]
 
 
 def test_metadata_takes_explicit_arguments() -> None:
