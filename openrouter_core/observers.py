@@ -2,9 +2,11 @@
 
 The transport (:mod:`openrouter_core.transport`) tells every registered observer about each
 request before it is sent (:class:`CallInfo`; raising vetoes it) and once when it has ended
-(:class:`CallOutcome`). The usage ledger, the budget guard and the framework usage handlers
-register here. This module imports neither the ``openai`` SDK nor a framework, so registering
-an observer costs nothing at import time.
+(:class:`CallOutcome`). When an observer vetoes a request, the observers that had already heard
+about it are told at once that it ended unsent (``CallOutcome.refused``), so none of them keeps
+state for it. The usage ledger, the budget guard, the framework usage handlers and the
+OpenTelemetry export register here. This module imports neither the ``openai`` SDK nor a
+framework, so registering an observer costs nothing at import time.
 """
 
 from __future__ import annotations
@@ -61,17 +63,27 @@ class CallOutcome:
         error: The typed error, when it failed.
         incomplete: Whether the caller stopped reading a stream before it finished.
         generation_id: OpenRouter's ``gen-...`` id of the answer, when one arrived.
+        finish_reasons: The ``finish_reason`` of each choice of the answer, when known.
+        refused: What an observer raised in ``before_call`` to veto the request: it was never
+            sent. Only observers that had already heard about the request receive this.
     """
 
     usage: OpenRouterUsage | None
     error: OpenRouterError | None = None
     incomplete: bool = False
     generation_id: str | None = None
+    finish_reasons: tuple[str, ...] = ()
+    refused: BaseException | None = None
 
     @property
     def failed(self) -> bool:
-        """Whether the request ended in an error."""
-        return self.error is not None
+        """Whether the request ended in an error (or was refused before it was sent)."""
+        return self.error is not None or self.refused is not None
+
+    @property
+    def sent(self) -> bool:
+        """Whether the request was sent (no observer refused it)."""
+        return self.refused is None
 
 
 class CallObserver(Protocol):
@@ -109,15 +121,31 @@ def has_observers() -> bool:
 
 
 def notify_before(call: CallInfo) -> None:
-    """Tell every observer a request is about to be sent; an observer may raise to veto it."""
-    for observer in _observers:
-        observer.before_call(call)
+    """Tell every observer a request is about to be sent; an observer may raise to veto it.
+
+    When one raises, the observers before it (which have heard about the request) are told it
+    ended unsent, with ``CallOutcome.refused``; then the exception propagates.
+    """
+    current = _observers
+    heard = 0
+    try:
+        for observer in current:
+            observer.before_call(call)
+            heard += 1
+    except BaseException as exc:
+        if heard:
+            _tell(current[:heard], call, CallOutcome(usage=None, refused=exc))
+        raise
 
 
 def notify_after(call: CallInfo, outcome: CallOutcome) -> None:
     """Tell every observer a request has ended; one observer's bug never hides the others."""
-    for observer in _observers:
+    _tell(_observers, call, outcome)
+
+
+def _tell(targets: tuple[CallObserver, ...], call: CallInfo, outcome: CallOutcome) -> None:
+    for observer in targets:
         try:
             observer.after_call(call, outcome)
         except Exception:  # noqa: PERF203 - one observer's bug must not hide the others
-            logger.exception("usage observer %r failed; the call itself succeeded", observer)
+            logger.exception("observer %r failed in after_call; the call is not affected", observer)

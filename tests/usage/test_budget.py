@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pickle
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import openai
 import pytest
+from test_track_usage import FRAMEWORKS, aask, ask, framework_model, on_a_new_loop
 from usage_helpers import HAIKU, MINI, cached_body, chat_body
 
 from openrouter_core import BudgetExceededError, OpenRouterError, track_usage, transport
@@ -17,6 +20,7 @@ from openrouter_core.accounting import (
     worst_case_cost,
 )
 from openrouter_core.client import ClientConfig, aclose_clients, get_async_client, get_client
+from openrouter_core.observers import CallInfo, CallOutcome, add_observer, remove_observer
 from openrouter_core.parts import image_part, text_part
 from openrouter_core.testing import OpenRouterEmulator, replies
 
@@ -405,3 +409,113 @@ def test_the_prompt_estimate_counts_an_embeddings_input(
     )
     (charge,) = openrouter_emulator.charges
     assert estimate_prompt_tokens({"input": [text, "short"]}) >= charge.prompt_tokens > 0
+
+
+# ------------------------------------------------------------------------------ process scope
+
+PRICE = Decimal("0.000125")
+# Priced per request only, and billed exactly that: each call's worst case is its real cost.
+FLAT = {MINI: ModelPrices(prompt=Decimal(0), completion=Decimal(0), request=PRICE)}
+
+
+def _bill_flat(emu: OpenRouterEmulator, times: int) -> None:
+    emu.enqueue(replies.text("ok", usage={"cost": PRICE}), times=times)
+
+
+def _attempt(llm: object, text: str = "Hello", *, stream: bool = False) -> bool:
+    """Ask through the framework; ``False`` when the budget refused the call."""
+    try:
+        ask(llm, text, stream=stream)
+    except BudgetExceededError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_a_zero_process_budget_refuses_calls_from_every_thread_and_loop(
+    openrouter_emulator: OpenRouterEmulator, framework: str
+) -> None:
+    llm = framework_model(framework, openrouter_emulator)
+
+    with track_usage(max_cost=0, scope="process") as budget, ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(ask, llm, f"question {i}", stream=i % 2 == 1) for i in range(4)]
+        errors = [future.exception() for future in futures]
+        errors += pool.submit(on_a_new_loop, aask(llm), aask(llm, stream=True)).result()
+    assert [type(e) for e in errors] == [BudgetExceededError] * 6
+    assert openrouter_emulator.requests == []  # nothing was sent, so nothing was billed
+    assert budget.requests == 0
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_a_process_budget_refuses_exactly_the_calls_past_the_limit_under_concurrency(
+    openrouter_emulator: OpenRouterEmulator, framework: str
+) -> None:
+    llm = framework_model(framework, openrouter_emulator)
+    _bill_flat(openrouter_emulator, 40)
+    barrier = threading.Barrier(8)
+
+    def worker(thread: int) -> list[bool]:
+        barrier.wait()
+        return [_attempt(llm, f"{thread}/{i}", stream=i % 2 == 1) for i in range(5)]
+
+    limit = 13 * PRICE
+    with (
+        track_usage(max_cost=limit, prices=FLAT, scope="process") as budget,
+        ThreadPoolExecutor(8) as pool,
+    ):
+        results = [sent for thread in pool.map(worker, range(8)) for sent in thread]
+    assert results.count(True) == 13 == budget.requests
+    assert results.count(False) == 27
+    assert len(openrouter_emulator.charges) == 13
+    assert budget.total_cost == openrouter_emulator.total_cost == limit
+
+
+def test_nested_process_budgets_each_enforce_their_own_limit_from_any_thread(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    llm = framework_model("llamaindex", openrouter_emulator)
+    _bill_flat(openrouter_emulator, 10)
+
+    with (
+        ThreadPoolExecutor(2) as pool,
+        track_usage(max_cost=10 * PRICE, prices=FLAT, scope="process") as outer,
+    ):
+        with track_usage(max_cost=2 * PRICE, prices=FLAT, scope="process") as inner:
+            assert sorted(pool.map(_attempt, [llm] * 4)) == [False, False, True, True]
+        assert list(pool.map(_attempt, [llm] * 3)) == [True] * 3  # the outer budget has room
+    assert (inner.requests, outer.requests) == (2, 5)
+    assert outer.total_cost == 5 * PRICE == openrouter_emulator.total_cost
+
+
+class _RefuseFirst:
+    """An observer of the user's that vetoes the first request it hears about."""
+
+    def __init__(self) -> None:
+        self.refused = 0
+
+    def before_call(self, call: CallInfo) -> None:
+        if not self.refused:
+            self.refused += 1
+            raise RuntimeError("not now")
+
+    def after_call(self, call: CallInfo, outcome: CallOutcome) -> None:
+        pass
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_a_request_vetoed_by_another_observer_frees_its_reservation(
+    openrouter_emulator: OpenRouterEmulator, framework: str
+) -> None:
+    llm = framework_model(framework, openrouter_emulator)
+    _bill_flat(openrouter_emulator, 1)
+    veto = _RefuseFirst()
+    with track_usage(max_cost=PRICE, prices=FLAT, scope="process") as budget:
+        add_observer(veto)  # after the budget's own observer: the budget has reserved already
+        try:
+            with pytest.raises(RuntimeError, match="not now"):
+                ask(llm)
+            ask(llm)  # refused if the vetoed request still held its worst case
+        finally:
+            remove_observer(veto)
+    assert budget.requests == 1
+    assert budget.total_cost == PRICE == openrouter_emulator.total_cost

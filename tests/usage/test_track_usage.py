@@ -1,4 +1,8 @@
-"""track_usage() against the emulator, through the transport both framework classes use."""
+"""track_usage() against the emulator, through the transport both framework classes use.
+
+The process scope is exercised through both frameworks' public API (``ask``/``aask`` call
+``ChatOpenRouter`` or the LlamaIndex ``OpenRouter``, plainly or streamed).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,77 @@ import asyncio
 import contextvars
 import threading
 from collections import defaultdict
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from usage_helpers import GEMINI, GPT5, HAIKU, MINI, cached_body, chat_body, make_config
 
 from openrouter_core import UsageLedger, UsageRecord, track_usage, transport
 from openrouter_core.accounting import active_ledgers, add_listener, remove_listener
+from openrouter_core.accounting.tracking import BudgetBypassWarning
 from openrouter_core.client import ClientConfig, aclose_clients, get_async_client, get_client
 from openrouter_core.errors import APIConnectionError, ProviderError, RateLimitError
 from openrouter_core.testing import Charge, OpenRouterEmulator, replies
+
+FRAMEWORKS = ("langchain", "llamaindex")
+
+
+def framework_model(framework: str, emu: OpenRouterEmulator, model: str = MINI, **kw: Any) -> Any:
+    """``ChatOpenRouter`` or the LlamaIndex ``OpenRouter`` on the emulator (one attempt)."""
+    common: dict[str, Any] = {"model": model, "api_key": "test-key", "max_retries": 0, **kw}
+    if framework == "langchain":
+        from langchain_openrouter import ChatOpenRouter
+
+        return ChatOpenRouter(base_url=emu.base_url, **common)
+    from llama_index_openrouter import OpenRouter
+
+    return OpenRouter(api_base=emu.base_url, **common)
+
+
+def _messages(llm: Any, text: str) -> Any:
+    from langchain_core.language_models import BaseChatModel
+    from llama_index.core.llms import ChatMessage
+
+    return None if isinstance(llm, BaseChatModel) else [ChatMessage(role="user", content=text)]
+
+
+def ask(llm: Any, text: str = "Hello", *, stream: bool = False) -> str:
+    """One call through the framework's synchronous API: invoke/stream or chat/stream_chat."""
+    messages = _messages(llm, text)
+    if messages is None:
+        if stream:
+            return "".join(str(chunk.content) for chunk in llm.stream(text))
+        return str(llm.invoke(text).content)
+    if stream:
+        return "".join(r.delta or "" for r in llm.stream_chat(messages))
+    return str(llm.chat(messages).message.content)
+
+
+async def aask(llm: Any, text: str = "Hello", *, stream: bool = False) -> str:
+    """:func:`ask` through the asynchronous API: ainvoke/astream or achat/astream_chat."""
+    messages = _messages(llm, text)
+    if messages is None:
+        if stream:
+            return "".join([str(chunk.content) async for chunk in llm.astream(text)])
+        return str((await llm.ainvoke(text)).content)
+    if stream:
+        return "".join([r.delta or "" async for r in await llm.astream_chat(messages)])
+    return str((await llm.achat(messages)).message.content)
+
+
+def on_a_new_loop(*calls: Coroutine[Any, Any, str]) -> list[str | BaseException]:
+    """Run ``calls`` concurrently in ``asyncio.run`` (a fresh loop), closing its pools after."""
+
+    async def main() -> list[str | BaseException]:
+        try:
+            return await asyncio.gather(*calls, return_exceptions=True)
+        finally:
+            await aclose_clients()
+
+    return asyncio.run(main())
 
 
 def _stream_all(config: ClientConfig, body: dict[str, object]) -> str:
@@ -505,3 +570,114 @@ def test_an_embeddings_200_without_valid_vectors_is_recorded_as_failed(
     assert record.cost == charge.cost
     assert usage.total_cost == charge.cost
     assert usage.failed_requests == 1
+
+
+# ------------------------------------------------------------------------------ process scope
+
+
+def test_a_process_block_counts_every_call_of_the_process(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    emu = openrouter_emulator
+    chat, llm = framework_model("langchain", emu), framework_model("llamaindex", emu, HAIKU)
+    nested: list[UsageLedger] = []
+
+    def in_a_thread(i: int) -> str:
+        model = chat if i % 2 else llm
+        if i == 0:  # a context block in a worker nests inside the process block
+            with track_usage() as mine:
+                assert active_ledgers() == [usage, mine]
+                nested.append(mine)
+                return ask(model, "thread 0", stream=True)
+        return ask(model, f"thread {i}", stream=i % 3 == 0)
+
+    with track_usage(scope="process") as usage:
+        with ThreadPoolExecutor(3) as pool:  # a user's executor: no context is carried over
+            answers: list[str | BaseException] = list(pool.map(in_a_thread, range(9)))
+            # A worker running an event loop of its own.
+            answers += pool.submit(
+                on_a_new_loop, aask(chat, "a"), aask(llm, "b", stream=True)
+            ).result()
+        answers.append(ask(chat, "the block's own thread"))
+    ask(llm, "after the block")
+
+    assert len(answers) == 12
+    assert all(str(answer).startswith("You said:") for answer in answers)
+    _assert_matches_charges(usage, emu.charges[:12])
+    assert {r.requested_model for r in usage.records} == {MINI, HAIKU}
+    assert sum(r.streamed for r in usage.records) == 4  # threads 0, 3 and 6, and one async
+    assert nested[0].requests == 1
+    assert active_ledgers() == []
+
+
+def test_process_blocks_nest_with_context_blocks_and_each_other(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    llm = framework_model("llamaindex", openrouter_emulator)
+
+    def from_a_thread(text: str) -> None:
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(ask, llm, text).result()
+
+    with track_usage() as context_block, track_usage(scope="process") as outer:
+        from_a_thread("outer only (and not the context block: another thread)")
+        ask(llm, "outer and the context block")
+        with track_usage(scope="process") as inner, track_usage(ledger=inner, scope="process"):
+            assert active_ledgers() == [outer, inner, context_block]
+            from_a_thread("both process blocks, once each")
+        from_a_thread("outer again")
+    from_a_thread("no block")
+    assert (outer.requests, inner.requests, context_block.requests) == (4, 1, 1)
+    charges = openrouter_emulator.charges
+    assert outer.total_cost == sum((c.cost for c in charges[:4]), Decimal(0))
+    assert inner.records[0].generation_id == charges[2].generation_id
+
+
+async def test_a_process_block_works_as_async_with(openrouter_emulator: OpenRouterEmulator) -> None:
+    chat = framework_model("langchain", openrouter_emulator)
+    async with track_usage(scope="process") as usage:
+        await asyncio.gather(aask(chat, "first"), aask(chat, "second", stream=True))
+        # A thread with its own event loop, from inside the running loop.
+        (third,) = await asyncio.to_thread(on_a_new_loop, aask(chat, "third"))
+    assert str(third).startswith("You said: third")
+    assert usage.requests == 3 == len(openrouter_emulator.charges)
+    assert usage.total_cost == openrouter_emulator.total_cost
+    await aclose_clients()
+
+
+def test_the_scope_is_validated() -> None:
+    with pytest.raises(ValueError, match="scope"):
+        track_usage(scope="thread")  # type: ignore[arg-type]
+    assert track_usage(scope="process").scope == "process"
+    assert track_usage().scope == "context"
+
+
+def test_a_context_budget_misses_executor_calls_and_warns_once(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    emu = openrouter_emulator
+    llm = framework_model("langchain", emu)
+    with track_usage(max_cost=Decimal(1)) as budget:
+        with (
+            pytest.warns(BudgetBypassWarning, match="scope='process'") as warned,
+            ThreadPoolExecutor(2) as pool,
+        ):
+            list(pool.map(lambda i: ask(llm, f"escaped {i}"), range(4)))
+        ask(llm, "inside")
+    assert [w.category for w in warned] == [BudgetBypassWarning]  # once for the block
+    assert budget.requests == 1  # today's semantics: only the block's own context
+    assert len(emu.charges) == 5  # the four escaped calls were sent and billed
+
+    # copy_context() carries the block into the workers: counted, and no warning (an error here).
+    with track_usage(max_cost=Decimal(1)) as carried, ThreadPoolExecutor(2) as pool:
+        futures = [
+            pool.submit(contextvars.copy_context().run, ask, llm, f"carried {i}") for i in range(4)
+        ]
+        for future in futures:
+            future.result()
+    assert carried.requests == 4
+    # Without a budget nothing can be bypassed; after a budgeted block closes, nothing is open.
+    with track_usage(), ThreadPoolExecutor(1) as pool:
+        pool.submit(ask, llm).result()
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(ask, llm).result()
