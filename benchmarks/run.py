@@ -18,6 +18,9 @@ How it measures:
 - Results are medians and p95s over the rounds, with ratios to the bare ``openai`` SDK
   (``openai.OpenAI`` for sync measures, ``openai.AsyncOpenAI`` for async ones) measured in the
   same run.
+- Memory per in-flight stream: many async streams are opened at once on one event loop, each
+  reads its first chunk and waits; the Python heap they hold then (``tracemalloc``), divided by
+  their number, is the figure. Every stream is then read to the end and its text checked.
 - Import cost is measured in fresh interpreters as the time to import the integration's model
   class after its framework's own chat-model base class is already imported (the "framework
   alone" baseline, which every user of that framework's chat models pays anyway):
@@ -47,12 +50,13 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
-from benchmarks.clients import SDK, Adapter, available
+from benchmarks.clients import MODEL, SDK, Adapter, BareSDK, LlamaIndexAdapter, available
 from benchmarks.server import WORD
 
 HERE = Path(__file__).resolve().parent
@@ -71,6 +75,8 @@ class Plan:
     concurrent_rounds: int
     constructs: int
     memory_calls: int
+    held_streams: int
+    held_rounds: int
     imports: int
 
 
@@ -84,6 +90,8 @@ FULL = Plan(
     concurrent_rounds=15,
     constructs=300,
     memory_calls=2000,
+    held_streams=500,
+    held_rounds=3,
     imports=7,
 )
 QUICK = Plan(
@@ -96,6 +104,8 @@ QUICK = Plan(
     concurrent_rounds=1,
     constructs=20,
     memory_calls=60,
+    held_streams=50,
+    held_rounds=1,
     imports=1,
 )
 
@@ -108,6 +118,7 @@ IMPORT = "import over framework (ms)"
 FRAMEWORK = "framework alone, import (ms)"
 CONSTRUCT = "second instance (ms)"
 MEMORY = "memory growth over calls (MB)"
+STREAM_MEMORY = "memory per in-flight stream (KB)"
 
 Check = Callable[[float, "float | None"], bool]
 # measure -> (target description, check on (median, ratio to the SDK)); None: for reference
@@ -121,6 +132,7 @@ TARGETS: dict[str, tuple[str, Check | None]] = {
     FRAMEWORK: ("(reference)", None),
     CONSTRUCT: ("<= 0.5 ms", lambda v, r: v <= 0.5),
     MEMORY: ("<= 1 MB", lambda v, r: v <= 1.0),
+    STREAM_MEMORY: ("(reference)", None),
 }
 # The import statement timed for each client, after its framework baseline.
 IMPORTS = {
@@ -156,6 +168,10 @@ METHOD = """\
   {memory_calls} sequential calls after {warmup} warm-up calls, after a collection: the larger of
   resident memory growth and the Python heap still allocated (tracemalloc, started after the
   warm-up).
+- memory per in-flight stream: {held_streams} async streams ({chunks} chunks each) opened at once
+  on one event loop, each reading its first chunk and then waiting until all have; the Python
+  heap allocated meanwhile (tracemalloc, after a collection) divided by {held_streams}, after one
+  untimed burst. The streams are then read to the end and every text is checked.
 - The model catalog is not prefetched (the bench server has no `/models`).
 """
 
@@ -239,6 +255,61 @@ def _wall(work: Callable[..., object], *args: object) -> tuple[float, object]:
     start = time.perf_counter()
     result = work(*args)
     return time.perf_counter() - start, result
+
+
+async def _open_stream(adapter: Adapter) -> tuple[AsyncIterator[Any], Callable[[Any], str]]:
+    """An async stream of ``adapter``'s client, not read yet, and how to get a chunk's text."""
+    if isinstance(adapter, BareSDK):
+        sdk_stream = await adapter.aclient.chat.completions.create(
+            model=MODEL, messages=adapter.messages, stream=True
+        )
+        return aiter(sdk_stream), lambda c: (c.choices and c.choices[0].delta.content) or ""
+    if isinstance(adapter, LlamaIndexAdapter):
+        return aiter(await adapter.llm.astream_chat(adapter.messages)), lambda r: r.delta or ""
+    model = adapter.model  # type: ignore[attr-defined]
+    return aiter(model.astream(adapter.messages)), lambda c: str(c.content)
+
+
+async def _held_stream(adapter: Adapter, opened: Callable[[], None], go: asyncio.Event) -> str:
+    """Read the first chunk, report it, wait for ``go``, then read the rest; the whole text."""
+    chunks, text = await _open_stream(adapter)
+    parts = [text(await anext(chunks))]
+    opened()
+    await go.wait()
+    parts += [text(chunk) async for chunk in chunks]
+    return "".join(parts)
+
+
+def held_stream_kb(adapter: Adapter, count: int, loop: asyncio.AbstractEventLoop) -> float:
+    """KB of Python heap per stream while ``count`` streams are open and partly read at once."""
+
+    async def run() -> tuple[int, list[str]]:
+        go, all_open = asyncio.Event(), asyncio.Event()
+        waiting = count
+
+        def opened() -> None:
+            nonlocal waiting
+            waiting -= 1
+            if not waiting:
+                all_open.set()
+
+        gc.collect()
+        tracemalloc.start()
+        try:
+            start = tracemalloc.get_traced_memory()[0]
+            tasks = [asyncio.ensure_future(_held_stream(adapter, opened, go)) for _ in range(count)]
+            await asyncio.wait_for(all_open.wait(), 300)
+            gc.collect()
+            held = tracemalloc.get_traced_memory()[0] - start
+        finally:
+            tracemalloc.stop()
+        go.set()
+        return held, await asyncio.gather(*tasks)
+
+    held, texts = loop.run_until_complete(run())
+    if texts != [WORD * CALL_CHUNKS] * count:
+        raise SystemExit(f"{type(adapter).__name__}: an in-flight stream answered wrongly")
+    return held / count / 1e3
 
 
 def _import_ms(framework: str, statement: str) -> tuple[float, float, bool]:
@@ -366,6 +437,13 @@ def measure(plan: Plan, quick: bool) -> tuple[dict[str, Series], list[str]]:
             tracemalloc.stop()
             results[MEMORY].add(name, max(heap, _rss_mb() - before))
 
+        for name in names:  # warm-up: imports, caches, the pool's first connections
+            held_stream_kb(adapters[name][CALL_CHUNKS], plan.held_streams, loop)
+        for number in range(plan.held_rounds):
+            for name in _rotated(names, number):
+                kb = held_stream_kb(adapters[name][CALL_CHUNKS], plan.held_streams, loop)
+                results[STREAM_MEMORY].add(name, kb)
+
         for name, _, framework in found:  # warm-up, untimed: bytecode gets cached
             if framework:
                 _import_ms(framework, IMPORTS[name])
@@ -491,6 +569,8 @@ def main(argv: list[str] | None = None) -> int:
                 concurrent=plan.concurrent,
                 memory_calls=plan.memory_calls,
                 warmup=min(200, plan.memory_calls),
+                held_streams=plan.held_streams,
+                chunks=CALL_CHUNKS,
             ),
             encoding="utf-8",
         )
