@@ -129,6 +129,10 @@ class _LoopClients:
         try:
             yield
         finally:
+            # Forget the loop first: this generator holds the loop's finalizer hook, so while
+            # the registry keeps it, the closed loop could never be collected.
+            with _lock:
+                _loops.pop(asyncio.get_running_loop(), None)
             await self.aclose()
 
     async def aclose(self) -> None:
@@ -189,6 +193,10 @@ def get_async_client(config: ClientConfig) -> openai.AsyncOpenAI:
         entry = _loops.get(loop)
         new = entry is None
         if entry is None:
+            # Loops closed without shutting down their async generators (loop.close() alone)
+            # cannot close their pools; at least they are not kept alive here.
+            for closed in [other for other in _loops if other.is_closed()]:
+                del _loops[closed]
             entry = _loops[loop] = _LoopClients()
     if new:
         entry.watch_shutdown()

@@ -69,6 +69,17 @@ def _parse_body(raw: bytes, model: str | None) -> Any:
         raise ProviderError(f"the response is not JSON: {snippet!r}", model=model) from exc
 
 
+def _finish_reasons(choices: Any) -> tuple[str, ...]:
+    """The finish reason of each choice that has one."""
+    if not isinstance(choices, list):
+        return ()
+    return tuple(
+        reason
+        for choice in choices
+        if isinstance(choice, Mapping) and isinstance(reason := choice.get("finish_reason"), str)
+    )
+
+
 class _Call:
     """One request from just before it is sent to the moment its observers hear it ended."""
 
@@ -155,6 +166,7 @@ class _Call:
                 CallOutcome(
                     usage=usage_from_body(data),
                     generation_id=gen_id if isinstance(gen_id, str) else None,
+                    finish_reasons=_finish_reasons(data.get("choices")),
                 ),
             )
         return data
@@ -276,9 +288,16 @@ class _StreamBase:
             return
         self._reported = True
         acc = self.accumulator
+        reasons = (acc.finish_reason,) if acc.finish_reason else ()
         notify_after(
             self.call,
-            CallOutcome(acc.usage, error=error, incomplete=incomplete, generation_id=acc.id),
+            CallOutcome(
+                acc.usage,
+                error=error,
+                incomplete=incomplete,
+                generation_id=acc.id,
+                finish_reasons=reasons,
+            ),
         )
 
     @property

@@ -153,12 +153,6 @@ def test_1000_asyncio_run_cycles_keep_fds_and_memory_flat(
     assert more <= 0, f"{more} more open file descriptors after {CYCLES} loops"
     gc.collect()
     alive = sum(loop() is not None for loop in loops)
-    if alive == CYCLES:
-        pytest.xfail(
-            "openrouter_core.client keeps every closed event loop alive: the finished "
-            "_close_at_shutdown generator in _LoopClients.closer holds the loop's finalizer "
-            "hook, so the WeakKeyDictionary value references its key (reported to the lead)"
-        )
     assert alive == 0, f"{alive} of {CYCLES} closed event loops are still alive"
     grown = _rss_bytes() - rss
     assert grown < RSS_SLACK, f"resident memory grew {grown / 1e6:.1f} MB over {CYCLES} loops"

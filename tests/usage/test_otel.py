@@ -141,9 +141,6 @@ async def test_one_client_span_per_call_as_a_child_of_the_current_span(
     assert not theirs.attributes  # the caller's span is left as it was
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the transport does not pass finish reasons in CallOutcome yet"
-)
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
 def test_finish_reasons_are_on_the_span(
     openrouter_emulator: OpenRouterEmulator, telemetry: Telemetry, stream: bool
