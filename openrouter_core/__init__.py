@@ -27,7 +27,12 @@ from openrouter_core.usage import OpenRouterUsage
 
 if TYPE_CHECKING:
     from openrouter_core.account import OpenRouterAccount
-    from openrouter_core.accounting import UsageLedger, UsageRecord, track_usage
+    from openrouter_core.accounting import (
+        BudgetBypassWarning,
+        UsageLedger,
+        UsageRecord,
+        track_usage,
+    )
     from openrouter_core.accounting.budget import BudgetExceededError
     from openrouter_core.catalog import ModelCatalog, ModelInfo, ModelPricing, default_catalog
     from openrouter_core.errors import (
@@ -74,6 +79,7 @@ _ERRORS = (
 _LAZY: dict[str, str] = {
     **dict.fromkeys(_ERRORS, "openrouter_core.errors"),
     "BudgetExceededError": "openrouter_core.accounting.budget",
+    "BudgetBypassWarning": "openrouter_core.accounting",
     "UsageLedger": "openrouter_core.accounting",
     "UsageRecord": "openrouter_core.accounting",
     "track_usage": "openrouter_core.accounting",
@@ -101,6 +107,7 @@ __all__ = [
     "APIStatusError",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetBypassWarning",
     "BudgetExceededError",
     "ContextLengthExceededError",
     "HTTPRequestTimeoutError",

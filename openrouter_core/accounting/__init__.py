@@ -45,6 +45,7 @@ from openrouter_core.accounting.records import (
     UsageTotals,
 )
 from openrouter_core.accounting.tracking import (
+    BudgetBypassWarning,
     active_ledgers,
     add_listener,
     remove_listener,
@@ -58,6 +59,7 @@ __all__ = [
     "SOURCE_LANGCHAIN",
     "SOURCE_LLAMAINDEX",
     "SOURCE_OPENROUTER",
+    "BudgetBypassWarning",
     "BudgetExceededError",
     "CallBook",
     "ModelPrices",
