@@ -9,8 +9,17 @@ from decimal import Decimal
 
 import openai
 import pytest
-from test_track_usage import FRAMEWORKS, aask, ask, framework_model, on_a_new_loop
-from usage_helpers import HAIKU, MINI, cached_body, chat_body
+from usage_helpers import (
+    FRAMEWORKS,
+    HAIKU,
+    MINI,
+    aask,
+    ask,
+    cached_body,
+    chat_body,
+    framework_model,
+    on_a_new_loop,
+)
 
 from openrouter_core import BudgetExceededError, OpenRouterError, track_usage, transport
 from openrouter_core.accounting import (

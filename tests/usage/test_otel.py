@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 from langchain_core.language_models import BaseChatModel
-from test_track_usage import FRAMEWORKS, aask, ask, framework_model
-from usage_helpers import HAIKU, MINI
+from usage_helpers import FRAMEWORKS, HAIKU, MINI, aask, ask, framework_model
 
 from openrouter_core import BudgetExceededError, RateLimitError, UsageRecord, track_usage
 from openrouter_core.accounting import otel

@@ -10,13 +10,23 @@ import asyncio
 import contextvars
 import threading
 from collections import defaultdict
-from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from usage_helpers import GEMINI, GPT5, HAIKU, MINI, cached_body, chat_body, make_config
+from usage_helpers import (
+    GEMINI,
+    GPT5,
+    HAIKU,
+    MINI,
+    aask,
+    ask,
+    cached_body,
+    chat_body,
+    framework_model,
+    make_config,
+    on_a_new_loop,
+)
 
 from openrouter_core import UsageLedger, UsageRecord, track_usage, transport
 from openrouter_core.accounting import active_ledgers, add_listener, remove_listener
@@ -24,63 +34,6 @@ from openrouter_core.accounting.tracking import BudgetBypassWarning
 from openrouter_core.client import ClientConfig, aclose_clients, get_async_client, get_client
 from openrouter_core.errors import APIConnectionError, ProviderError, RateLimitError
 from openrouter_core.testing import Charge, OpenRouterEmulator, replies
-
-FRAMEWORKS = ("langchain", "llamaindex")
-
-
-def framework_model(framework: str, emu: OpenRouterEmulator, model: str = MINI, **kw: Any) -> Any:
-    """``ChatOpenRouter`` or the LlamaIndex ``OpenRouter`` on the emulator (one attempt)."""
-    common: dict[str, Any] = {"model": model, "api_key": "test-key", "max_retries": 0, **kw}
-    if framework == "langchain":
-        from langchain_openrouter import ChatOpenRouter
-
-        return ChatOpenRouter(base_url=emu.base_url, **common)
-    from llama_index_openrouter import OpenRouter
-
-    return OpenRouter(api_base=emu.base_url, **common)
-
-
-def _messages(llm: Any, text: str) -> Any:
-    from langchain_core.language_models import BaseChatModel
-    from llama_index.core.llms import ChatMessage
-
-    return None if isinstance(llm, BaseChatModel) else [ChatMessage(role="user", content=text)]
-
-
-def ask(llm: Any, text: str = "Hello", *, stream: bool = False) -> str:
-    """One call through the framework's synchronous API: invoke/stream or chat/stream_chat."""
-    messages = _messages(llm, text)
-    if messages is None:
-        if stream:
-            return "".join(str(chunk.content) for chunk in llm.stream(text))
-        return str(llm.invoke(text).content)
-    if stream:
-        return "".join(r.delta or "" for r in llm.stream_chat(messages))
-    return str(llm.chat(messages).message.content)
-
-
-async def aask(llm: Any, text: str = "Hello", *, stream: bool = False) -> str:
-    """:func:`ask` through the asynchronous API: ainvoke/astream or achat/astream_chat."""
-    messages = _messages(llm, text)
-    if messages is None:
-        if stream:
-            return "".join([str(chunk.content) async for chunk in llm.astream(text)])
-        return str((await llm.ainvoke(text)).content)
-    if stream:
-        return "".join([r.delta or "" async for r in await llm.astream_chat(messages)])
-    return str((await llm.achat(messages)).message.content)
-
-
-def on_a_new_loop(*calls: Coroutine[Any, Any, str]) -> list[str | BaseException]:
-    """Run ``calls`` concurrently in ``asyncio.run`` (a fresh loop), closing its pools after."""
-
-    async def main() -> list[str | BaseException]:
-        try:
-            return await asyncio.gather(*calls, return_exceptions=True)
-        finally:
-            await aclose_clients()
-
-    return asyncio.run(main())
 
 
 def _stream_all(config: ClientConfig, body: dict[str, object]) -> str:
