@@ -64,15 +64,23 @@ class StreamRun:
 
     Args:
         stream_usage: Whether the final chunk carries ``usage_metadata``.
+        run_id: The LangChain run's message id, for the chunks of an ``invoke`` that streams.
     """
 
-    __slots__ = ("base_url", "completion", "converter", "requested")
+    __slots__ = ("base_url", "completion", "converter", "requested", "run_id")
 
-    def __init__(self, *, stream_usage: bool) -> None:
+    def __init__(self, *, stream_usage: bool, run_id: str | None = None) -> None:
         self.converter = _results.StreamConverter(stream_usage=stream_usage)
+        self.run_id = run_id
         self.base_url: str | None = None
         self.requested: str | None = None
         self.completion: dict[str, Any] | None = None
+
+    def labelled(self, chunk: ChatGenerationChunk) -> ChatGenerationChunk:
+        """``chunk`` with the LangChain run's id, as ``invoke``'s token callbacks carry it."""
+        if chunk.message.id is None:
+            chunk.message.id = self.run_id
+        return chunk
 
     def start(self, config: ClientConfig) -> None:
         """The call is sent to ``config``'s API root (whose catalog may tell a fallback)."""

@@ -44,10 +44,10 @@ def usage_metadata(answer: Answer) -> UsageMetadata | None:
     (``cache_write_tokens``), ``output_token_details`` carries ``reasoning``; details the
     response did not report are left out rather than shown as zero.
     """
-    usage = answer.usage
+    usage = answer.tokens
     if usage is None:
         return None
-    reported = answer.usage_details
+    reported = usage.reported
     # Built as a plain dict and cast once: langchain-core 1.8 spells the optional keys with
     # ``typing.NotRequired``, which mypy's check for Python 3.10 reads as required ``Any``.
     result: dict[str, Any] = {

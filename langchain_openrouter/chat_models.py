@@ -387,13 +387,10 @@ class ChatOpenRouter(ToolsAndTokens):
         """
         if not super()._should_stream(async_api=async_api, run_manager=run_manager, **kwargs):
             return None
-        return _calls.StreamRun(stream_usage=kwargs.get("stream_usage", self.stream_usage))
-
-    @staticmethod
-    def _token_chunk(chunk: ChatGenerationChunk, run_id: str | None) -> ChatGenerationChunk:
-        if chunk.message.id is None:
-            chunk.message.id = run_id
-        return chunk
+        return _calls.StreamRun(
+            stream_usage=kwargs.get("stream_usage", self.stream_usage),
+            run_id=f"{LC_ID_PREFIX}{run_manager.run_id}" if run_manager else None,
+        )
 
     def _generate(
         self,
@@ -406,11 +403,9 @@ class ChatOpenRouter(ToolsAndTokens):
         run = self._stream_run(run_manager, kwargs, async_api=False)
         if run is None:
             return _calls.generate(self._config(), request)
-        run_id = f"{LC_ID_PREFIX}{run_manager.run_id}" if run_manager else None
         for chunk in _calls.stream(self._config(), request, run):
             if run_manager:
-                chunk = self._token_chunk(chunk, run_id)  # noqa: PLW2901
-                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                run_manager.on_llm_new_token(chunk.text, chunk=run.labelled(chunk))
         return run.result()
 
     async def _agenerate(
@@ -424,11 +419,9 @@ class ChatOpenRouter(ToolsAndTokens):
         run = self._stream_run(run_manager, kwargs, async_api=True)
         if run is None:
             return await _calls.agenerate(self._config(), request)
-        run_id = f"{LC_ID_PREFIX}{run_manager.run_id}" if run_manager else None
         async for chunk in _calls.astream(self._config(), request, run):
             if run_manager:
-                chunk = self._token_chunk(chunk, run_id)  # noqa: PLW2901
-                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+                await run_manager.on_llm_new_token(chunk.text, chunk=run.labelled(chunk))
         return run.result()
 
     def _stream(

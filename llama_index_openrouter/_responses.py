@@ -56,7 +56,7 @@ def response_kwargs(answer: Answer) -> dict[str, Any]:
         ``generation_id``, ``finish_reason`` and ``native_finish_reason``; and the failover
         facts ``requested_model`` and ``fallback`` (whether another model answered).
     """
-    usage = answer.usage
+    usage = answer.tokens
     return {
         "prompt_tokens": usage.input_tokens if usage else None,
         "completion_tokens": usage.output_tokens if usage else None,
@@ -111,7 +111,7 @@ def _logprobs(answer: Answer) -> list[list[LogProb]] | None:
 
 def _message(answer: Answer) -> ChatMessage:
     blocks: list[ContentBlock] = []
-    usage = answer.usage
+    usage = answer.tokens
     if answer.reasoning:
         tokens = usage.reasoning_tokens if usage else None
         blocks.append(ThinkingBlock(content=answer.reasoning, num_tokens=tokens or None))

@@ -72,8 +72,12 @@ class _RetryLogging:
     @property
     def user_agent(self) -> str:
         """The SDK's own agent string (``OpenAI/Python 3.x``), naming this package after it."""
-        sdk = next(k.__name__ for k in type(self).__mro__ if k.__module__.startswith("openai"))
-        return f"{sdk}/Python {self._version} openrouter-frameworks/{__version__}"
+        agent: str | None = self.__dict__.get("_openrouter_agent")
+        if agent is None:
+            sdk = next(k.__name__ for k in type(self).__mro__ if k.__module__.startswith("openai"))
+            agent = f"{sdk}/Python {self._version} openrouter-frameworks/{__version__}"
+            self.__dict__["_openrouter_agent"] = agent
+        return agent
 
     def _calculate_retry_timeout(
         self, remaining_retries: int, options: Any, response_headers: Any = None

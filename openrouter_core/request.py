@@ -395,6 +395,9 @@ class _Routed:
         return self
 
 
+_NOTHING = _Routed()  # the routing of no keyword arguments (never modified)
+
+
 def build_chat_request(
     *,
     model: str,
@@ -431,21 +434,24 @@ def build_chat_request(
         pydantic.ValidationError: An OpenRouter option has an invalid value.
     """
     check_messages(messages)
-    instance = _Routed().take(extra or {}, transport=False)
-    per_call = _Routed().take(call or {}, transport=True)
-    requested = per_call.fields.pop("model", None) or instance.fields.pop("model", None)
+    instance = _Routed().take(extra, transport=False) if extra else _NOTHING
+    per_call = _Routed().take(call, transport=True) if call else _NOTHING
+    requested = per_call.fields.get("model") or instance.fields.get("model")
     if requested and requested != model:
         check_model_id(requested, stacklevel=stacklevel + 1)
         model = requested
     body: dict[str, Any] = {"model": model, "messages": messages}
-    body.update((key, value) for key, value in (params or {}).items() if value is not None)
+    if params:
+        body.update((key, value) for key, value in params.items() if value is not None)
     body.update(instance.fields)
     body.update(per_call.fields)
-    body.update(
-        merge_option_layers(
+    body["model"] = model
+    if instance.options or per_call.options:
+        options = merge_option_layers(
             options or {}, option_layer(instance.options), option_layer(per_call.options)
         )
-    )
+    if options:
+        body.update(options)
     if "usage" not in body:
         body["usage"] = dict(_USAGE_DEFAULT)
     check_params(body)

@@ -18,7 +18,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openrouter_core import _json
-from openrouter_core.usage import OpenRouterUsage, nonempty_str, usage_from_body
+from openrouter_core.usage import (
+    OpenRouterUsage,
+    TokenCounts,
+    nonempty_str,
+    parse_tokens,
+    parse_usage,
+)
 
 __all__ = [
     "Answer",
@@ -32,7 +38,6 @@ __all__ = [
     "read_reasoning",
     "read_text",
     "read_tool_calls",
-    "reported_token_details",
 ]
 
 
@@ -190,30 +195,6 @@ def read_tool_calls(raw_calls: Any) -> tuple[ToolCall, ...]:
     return tuple(calls)
 
 
-_DETAIL_KEYS = (
-    ("prompt_tokens_details", "cached_tokens"),
-    ("prompt_tokens_details", "cache_write_tokens"),
-    ("completion_tokens_details", "reasoning_tokens"),
-    ("completion_tokens_details", "image_tokens"),
-)
-
-
-def reported_token_details(usage: Any) -> frozenset[str]:
-    """Which token details a ``usage`` object reported (``cached_tokens``, ``reasoning_tokens``...).
-
-    An unreported detail is unknown, not zero; a framework that distinguishes the two (LangChain's
-    ``usage_metadata`` leaves unknown details out) asks this.
-    """
-    if not isinstance(usage, Mapping):
-        return frozenset()
-    found = set()
-    for group, key in _DETAIL_KEYS:
-        details = usage.get(group)
-        if isinstance(details, Mapping) and details.get(key) is not None:
-            found.add(key)
-    return frozenset(found)
-
-
 @dataclasses.dataclass(frozen=True, slots=True)
 class Answer:
     """One choice of a chat completion, read once for every framework.
@@ -236,8 +217,9 @@ class Answer:
         refusal: A refusal message, when the model refused.
         annotations: Annotations (URL citations...) as received.
         logprobs: The choice's ``logprobs.content`` entries, ``None`` when not sent.
-        usage: The parsed usage (on the first choice only), ``None`` when not reported.
-        usage_details: The token details the usage reported (:func:`reported_token_details`).
+        tokens: The usage's token counts (on the first choice only), ``None`` when not
+            reported; :attr:`usage` is the whole usage, costs included.
+        raw_usage: The ``usage`` object as sent (on the first choice only).
         cost: ``usage.cost`` exactly as sent (a JSON number), ``None`` when not reported.
         cost_details: ``usage.cost_details`` as sent.
         is_byok: ``usage.is_byok`` as sent.
@@ -265,14 +247,26 @@ class Answer:
     refusal: str | None = None
     annotations: tuple[Any, ...] = ()
     logprobs: tuple[Any, ...] | None = None
-    usage: OpenRouterUsage | None = None
-    usage_details: frozenset[str] = frozenset()
+    tokens: TokenCounts | None = None
+    raw_usage: Any = None
     cost: Any = None
     cost_details: Any = None
     is_byok: bool | None = None
     index: int = 0
     requested_model: str | None = None
     fallback: bool = False
+
+    @property
+    def usage(self) -> OpenRouterUsage | None:
+        """The whole usage (costs as exact ``Decimal``), parsed when asked for."""
+        return parse_usage(
+            self.raw_usage, model=self.model, provider=self.provider, generation_id=self.id
+        )
+
+    @property
+    def usage_details(self) -> frozenset[str]:
+        """Which token details the usage reported (an unreported one is unknown, not zero)."""
+        return self.tokens.reported if self.tokens is not None else frozenset()
 
 
 def _choices(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -331,8 +325,8 @@ def _answer(
         refusal=nonempty_str(message.get("refusal")),
         annotations=tuple(annotations) if isinstance(annotations, list) else (),
         logprobs=tuple(logprob_content) if isinstance(logprob_content, list) else None,
-        usage=usage_from_body(body) if raw_usage is not None else None,
-        usage_details=reported_token_details(raw_usage),
+        tokens=parse_tokens(raw_usage),
+        raw_usage=raw_usage,
         cost=usage.get("cost"),
         cost_details=usage.get("cost_details"),
         is_byok=byok if isinstance(byok, bool) else None,

@@ -16,7 +16,9 @@ from typing import Any
 
 __all__ = [
     "OpenRouterUsage",
+    "TokenCounts",
     "nonempty_str",
+    "parse_tokens",
     "parse_usage",
     "to_decimal",
     "token_count",
@@ -145,6 +147,68 @@ def _details(usage: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+_NONE_REPORTED: frozenset[str] = frozenset()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TokenCounts:
+    """The token counts of a ``usage`` object, without its costs (cheap to read on every call).
+
+    Attributes:
+        input_tokens: Prompt tokens, cached ones included.
+        output_tokens: Completion tokens, reasoning and image tokens included.
+        total_tokens: As reported, else ``input_tokens + output_tokens``.
+        cached_tokens: Prompt tokens read from the prompt cache.
+        cache_write_tokens: Prompt tokens written to the prompt cache.
+        reasoning_tokens: Completion tokens spent on reasoning.
+        image_tokens: Completion tokens spent on generated images.
+        reported: Which of the four details the usage reported (``cached_tokens``...): an
+            unreported detail is unknown, not zero.
+    """
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    cached_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+    image_tokens: int = 0
+    reported: frozenset[str] = frozenset()
+
+
+def parse_tokens(usage: Any) -> TokenCounts | None:
+    """The token counts of a ``usage`` object in any shape seen on the wire (``None``: none)."""
+    if not isinstance(usage, Mapping):
+        return None
+    prompt = _details(usage, "prompt_tokens_details")
+    completion = _details(usage, "completion_tokens_details")
+    input_tokens = token_count(usage.get("prompt_tokens", usage.get("input_tokens")))
+    output_tokens = token_count(usage.get("completion_tokens", usage.get("output_tokens")))
+    total = usage.get("total_tokens")
+    # Spelled out rather than looped: this runs on every answer.
+    found = [
+        name
+        for details, name in (
+            (prompt, "cached_tokens"),
+            (prompt, "cache_write_tokens"),
+            (completion, "reasoning_tokens"),
+            (completion, "image_tokens"),
+        )
+        if details and details.get(name) is not None
+    ]
+    reported = frozenset(found) if found else _NONE_REPORTED
+    return TokenCounts(
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        total_tokens=token_count(total) if total is not None else input_tokens + output_tokens,
+        cached_tokens=token_count(prompt.get("cached_tokens")),
+        cache_write_tokens=token_count(prompt.get("cache_write_tokens")),
+        reasoning_tokens=token_count(completion.get("reasoning_tokens")),
+        image_tokens=token_count(completion.get("image_tokens")),
+        reported=reported,
+    )
+
+
 def parse_usage(
     usage: Mapping[str, Any] | None,
     *,
@@ -163,29 +227,25 @@ def parse_usage(
     Returns:
         The parsed usage, or ``None`` when ``usage`` is missing or not a mapping.
     """
-    if not isinstance(usage, Mapping):
+    tokens = parse_tokens(usage)
+    if tokens is None or not isinstance(usage, Mapping):
         return None
-    prompt = _details(usage, "prompt_tokens_details")
-    completion = _details(usage, "completion_tokens_details")
     cost_details = _details(usage, "cost_details")
-    input_tokens = token_count(usage.get("prompt_tokens", usage.get("input_tokens")))
-    output_tokens = token_count(usage.get("completion_tokens", usage.get("output_tokens")))
-    total = usage.get("total_tokens")
     is_byok = usage.get("is_byok")
     return OpenRouterUsage(
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        total_tokens=token_count(total) if total is not None else input_tokens + output_tokens,
-        cached_tokens=token_count(prompt.get("cached_tokens")),
-        cache_write_tokens=token_count(prompt.get("cache_write_tokens")),
-        reasoning_tokens=token_count(completion.get("reasoning_tokens")),
+        input_tokens=tokens.input_tokens,
+        output_tokens=tokens.output_tokens,
+        total_tokens=tokens.total_tokens,
+        cached_tokens=tokens.cached_tokens,
+        cache_write_tokens=tokens.cache_write_tokens,
+        reasoning_tokens=tokens.reasoning_tokens,
         cost=to_decimal(usage.get("cost")),
         upstream_cost=to_decimal(cost_details.get("upstream_inference_cost")),
         is_byok=is_byok if isinstance(is_byok, bool) else None,
         model=model,
         provider=provider,
         generation_id=generation_id,
-        image_tokens=token_count(completion.get("image_tokens")),
+        image_tokens=tokens.image_tokens,
     )
 
 
