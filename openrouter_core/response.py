@@ -14,7 +14,8 @@ Nothing here sends a request or imports the ``openai`` SDK.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from openrouter_core import _json
@@ -195,9 +196,9 @@ def read_tool_calls(raw_calls: Any) -> tuple[ToolCall, ...]:
     return tuple(calls)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)
 class Answer:
-    """One choice of a chat completion, read once for every framework.
+    """One choice of a chat completion, read once for every framework (treat it as read-only).
 
     Attributes:
         id: OpenRouter's ``gen-...`` id.
@@ -279,9 +280,14 @@ def _choices(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 def _fallback(requested: str | None, served: str | None, base_url: str | None) -> bool:
     if not requested or not served or requested == served:
         return False
+    return _is_fallback()(requested, served, base_url=base_url)
+
+
+@functools.cache
+def _is_fallback() -> Callable[..., bool]:
     from openrouter_core.accounting.names import is_fallback  # pure; loaded when names differ
 
-    return is_fallback(requested, served, base_url=base_url)
+    return is_fallback
 
 
 def _answer(
