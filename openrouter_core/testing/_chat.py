@@ -201,13 +201,7 @@ class ChatCompletions:
             message = 'Input required: specify "prompt" or "messages"'
             await send_error(out, 400, message, user_id=state.user_id)
             return
-        reply = state.pop("chat")
-        while isinstance(reply, _replies.StallReply):
-            await asyncio.sleep(reply.seconds)
-            reply = reply.then
-        options = state.options(reply)
-        if options.delay:
-            await asyncio.sleep(options.delay)
+        reply, options = await state.next_reply("chat")
         if isinstance(reply, _replies.ErrorReply):
             await send_error_reply(out, reply, state.user_id)
             return

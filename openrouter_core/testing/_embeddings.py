@@ -9,7 +9,6 @@ query's words first. Very common words weigh little. The same text always gets t
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import itertools
@@ -187,13 +186,7 @@ class Embeddings:
     async def handle(self, request: HttpRequest, out: Responder, body: dict[str, Any]) -> None:
         """Answer one embeddings request."""
         state = self._state
-        reply = state.pop("embeddings")
-        while isinstance(reply, _replies.StallReply):
-            await asyncio.sleep(reply.seconds)
-            reply = reply.then
-        options = state.options(reply)
-        if options.delay:
-            await asyncio.sleep(options.delay)
+        reply, options = await state.next_reply("embeddings")
         if isinstance(reply, _replies.ErrorReply):
             await send_error_reply(out, reply, state.user_id)
             return

@@ -7,6 +7,7 @@ the one lock; handlers take it for every change.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import random
 import string
@@ -114,6 +115,21 @@ class EmulatorState:
         with self.lock:
             queue = self.queues[endpoint]
             return queue.popleft() if queue else None
+
+    async def next_reply(self, endpoint: str) -> tuple[_replies.Reply | None, Options]:
+        """The next scripted reply for an endpoint, after any stall and delay it asks for.
+
+        A :class:`~openrouter_core.testing.replies.StallReply` waits, then gives way to the
+        reply it wraps; the reply's ``delay`` is waited too. ``None`` means the generic model.
+        """
+        reply = self.pop(endpoint)
+        while isinstance(reply, _replies.StallReply):
+            await asyncio.sleep(reply.seconds)
+            reply = reply.then
+        options = self.options(reply)
+        if options.delay:
+            await asyncio.sleep(options.delay)
+        return reply, options
 
     def options(self, reply: _replies.Reply | None) -> Options:
         """The defaults, with a scripted reply's overrides applied."""
