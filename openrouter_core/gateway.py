@@ -11,7 +11,7 @@ stays light and no adapter method has to import the transport itself.
 from __future__ import annotations
 
 import functools
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -59,16 +59,13 @@ def complete(config: ClientConfig, request: ChatRequest) -> dict[str, Any]:
     return body
 
 
-def acomplete(config: ClientConfig, request: ChatRequest) -> Coroutine[Any, Any, dict[str, Any]]:
-    """Asynchronous :func:`complete` (on the running event loop's pool): await the result.
-
-    A plain function handing back the transport's coroutine, so a call awaits one frame less.
-    """
+async def acomplete(config: ClientConfig, request: ChatRequest) -> dict[str, Any]:
+    """Asynchronous :func:`complete` (on the running event loop's pool)."""
     client, transport = _modules()
-    call: Coroutine[Any, Any, dict[str, Any]] = transport.apost_json(
+    body: dict[str, Any] = await transport.apost_json(
         client.get_async_client(config), "/chat/completions", request.body, options=request.options
     )
-    return call
+    return body
 
 
 def open_stream(config: ClientConfig, request: ChatRequest) -> ChatStream:

@@ -197,3 +197,31 @@ def test_requests_say_they_come_from_the_openai_sdk_and_this_package() -> None:
         agent = emu.last_request.header("user-agent") or ""
     assert agent.startswith("OpenAI/Python ")
     assert agent.endswith(f" openrouter-frameworks/{__version__}")
+
+
+def test_each_request_goes_to_the_clients_current_base_url_and_path() -> None:
+    # The clients join a path to the base URL once and reuse it: a changed base URL, another
+    # path and a query must still reach the right place.
+    from openrouter_core.testing import OpenRouterEmulator
+
+    hi = [{"role": "user", "content": "Hi"}]
+    with OpenRouterEmulator() as first, OpenRouterEmulator() as second:
+        client = get_client(_config(base_url=first.base_url))
+        ids = [
+            client.chat.completions.create(model="openai/gpt-4o-mini", messages=hi).id  # type: ignore[arg-type]
+            for _ in range(2)
+        ]
+        client.embeddings.create(model="openai/text-embedding-3-small", input="Hi")
+        for gen_id in ids:
+            client.get(f"/generation?id={gen_id}", cast_to=bytes)
+        assert [(r.path, r.query) for r in first.requests] == [
+            ("/api/v1/chat/completions", {}),
+            ("/api/v1/chat/completions", {}),
+            ("/api/v1/embeddings", {}),
+            ("/api/v1/generation", {"id": ids[0]}),
+            ("/api/v1/generation", {"id": ids[1]}),
+        ]
+        client.base_url = second.base_url
+        client.chat.completions.create(model="openai/gpt-4o-mini", messages=hi)  # type: ignore[arg-type]
+        assert len(first.requests) == 5
+        assert [r.path for r in second.requests] == ["/api/v1/chat/completions"]
