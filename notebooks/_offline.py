@@ -33,7 +33,8 @@ CASSETTES = HERE.parent / "cassettes" / "notebooks"
 RECORD_ENV = "OPENROUTER_NOTEBOOK_RECORD"
 STRICT_ENV = "OPENROUTER_NOTEBOOK_STRICT"
 REDACTED = "REDACTED"
-# Nothing listens on port 9 of the loopback interface: a request missing from a cassette fails.
+# Nothing listens on port 9 of the loopback interface: in strict replay, a request missing from
+# the cassette fails.
 _REPLAY_URL = "http://127.0.0.1:9/api/v1"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _open: list[Any] = []  # what finish() closes: the cassette context, the emulator

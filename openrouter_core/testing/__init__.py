@@ -94,7 +94,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # The catalog is the package's snapshot of OpenRouter's model list, read on first use.
+    # The catalog is the package's snapshot of OpenRouter's model list: a fresh copy on each
+    # access, safe to change.
     if name == "DEFAULT_CATALOG":
         from openrouter_core.catalog.snapshot import bundled_snapshot
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from openrouter_core.testing._http import Headers, HttpRequest
+from openrouter_core.testing._keys import bearer_token
 from openrouter_core.testing._render import Completion
 from openrouter_core.testing._state import EmulatorState
 from openrouter_core.testing._usage import UsageNumbers, json_number, to_decimal
@@ -101,12 +102,6 @@ def _int_field(usage: Mapping[str, Any], path: Sequence[str], default: int) -> i
     return int(node) if isinstance(node, (int, float)) and not isinstance(node, bool) else default
 
 
-def _token(request: HttpRequest | None) -> str:
-    if request is None:
-        return ""
-    return request.headers.get("authorization", "").partition(" ")[2].strip()
-
-
 class Billing:
     """Charges and generation records of one emulator.
 
@@ -129,10 +124,9 @@ class Billing:
             return sum((c.cost for c in self.charges), Decimal(0))
 
     def reset(self) -> None:
-        """Forget every charge and generation (the caller holds no lock)."""
-        with self._state.lock:
-            self.charges.clear()
-            self.generations.clear()
+        """Forget every charge and generation (the caller holds the state's lock)."""
+        self.charges.clear()
+        self.generations.clear()
 
     def generation(self, generation_id: str) -> dict[str, Any] | None:
         """A copy of the stored ``GET /generation`` data, or ``None``."""
@@ -196,13 +190,13 @@ class Billing:
             router=bill.router,
             media=bill.media,
         )
-        self.store(charge, data, _token(bill.request))
+        self.store(charge, data, bearer_token(bill.request))
         return charge
 
     def bill_embeddings(self, charge: Charge, model_id: str, request: HttpRequest) -> None:
         """Bill one embeddings request."""
         data = self.generation_data(charge, api_type="embeddings", model=model_id, request=request)
-        self.store(charge, data, _token(request))
+        self.store(charge, data, bearer_token(request))
 
     def store(self, charge: Charge, data: dict[str, Any], api_key: str = "") -> None:
         """Keep a charge and its generation record."""

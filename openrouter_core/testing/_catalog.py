@@ -1,4 +1,4 @@
-"""The emulator's catalog, provider table and model routing (pure functions).
+"""The emulator's catalog, provider table and model routing.
 
 The catalog is the package's dated snapshot of OpenRouter's model list (:func:`default_catalog`).
 Model dicts follow the real ``GET /api/v1/models`` schema: prices are decimal strings in USD per
@@ -46,6 +46,23 @@ _VARIANT_SUFFIXES = (
 )
 
 
+def listed_models() -> list[Mapping[str, Any]]:
+    """The snapshot's model objects with their ``links``, sharing the snapshot's nested values.
+
+    For a reader that copies them (the emulator's state does); :func:`default_catalog` is the
+    copy to change.
+    """
+    from openrouter_core.catalog.snapshot import bundled_snapshot
+
+    def details(model: Mapping[str, Any]) -> str:
+        return f"/api/v1/models/{model.get('canonical_slug') or model['id']}/endpoints"
+
+    return [
+        model if "links" in model else {**model, "links": {"details": details(model)}}
+        for model in bundled_snapshot().models
+    ]
+
+
 def default_catalog() -> list[dict[str, Any]]:
     """The emulator's catalog: the package's dated snapshot of OpenRouter's model list.
 
@@ -53,13 +70,7 @@ def default_catalog() -> list[dict[str, Any]]:
     (:func:`openrouter_core.catalog.snapshot.bundled_snapshot`), so the catalog never lists a
     model the emulator rejects. Returns deep copies.
     """
-    from openrouter_core.catalog.snapshot import bundled_snapshot
-
-    models = bundled_snapshot().entries()
-    for model in models:
-        canonical = model.get("canonical_slug") or model["id"]
-        model.setdefault("links", {"details": f"/api/v1/models/{canonical}/endpoints"})
-    return models
+    return [copy.deepcopy(dict(model)) for model in listed_models()]
 
 
 DEFAULT_PROVIDERS: Mapping[str, tuple[str, ...]] = {
@@ -361,7 +372,7 @@ def filter_models(models: Iterable[Mapping[str, Any]], query: Mapping[str, str])
         query: The request's query parameters.
 
     Returns:
-        Deep copies of the matching entries.
+        The matching entries themselves (to encode, not to change).
     """
     wanted_params = [p for p in query.get("supported_parameters", "").split(",") if p.strip()]
     modalities = {
@@ -375,7 +386,7 @@ def filter_models(models: Iterable[Mapping[str, Any]], query: Mapping[str, str])
         outputs = set((model.get("architecture") or {}).get("output_modalities") or ["text"])
         if "all" not in modalities and not outputs & modalities:
             continue
-        out.append(copy.deepcopy(dict(model)))
+        out.append(model)
     return out
 
 

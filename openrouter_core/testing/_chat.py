@@ -41,6 +41,7 @@ from openrouter_core.testing._render import (
     error_chunk,
     keepalive_bytes,
     processing_comment,
+    sse_event,
     stream_chunks,
 )
 from openrouter_core.testing._state import EmulatorState, Options
@@ -379,7 +380,7 @@ class ChatCompletions:
             for chunk in chunks:
                 if options.chunk_delay:
                     await asyncio.sleep(options.chunk_delay)
-                await out.write_chunk(b"data: " + dumps(chunk) + b"\n\n")
+                await out.write_chunk(sse_event(chunk))
             if done:
                 await out.write_chunk(SSE_DONE)
                 await out.end_stream()

@@ -16,7 +16,6 @@ import json
 import math
 import re
 import struct
-from collections.abc import Callable
 from typing import Any, Final
 
 from openrouter_core.testing import replies as _replies
@@ -173,15 +172,11 @@ class Embeddings:
     Args:
         state: The shared state.
         billing: Where the request is billed.
-        new_id: Makes ``gen-emb-...`` ids.
     """
 
-    def __init__(
-        self, state: EmulatorState, billing: Billing, new_id: Callable[[str], str]
-    ) -> None:
+    def __init__(self, state: EmulatorState, billing: Billing) -> None:
         self._state = state
         self._billing = billing
-        self._new_id = new_id
 
     async def handle(self, request: HttpRequest, out: Responder, body: dict[str, Any]) -> None:
         """Answer one embeddings request."""
@@ -261,7 +256,7 @@ class Embeddings:
         usage = compute_usage(prompt_tokens=tokens, completion_tokens=0, prices=prices)
         payload_usage = usage_payload(usage)
         provider = state.provider_of(model_id)
-        generation_id = self._new_id("gen-emb")
+        generation_id = state.new_generation_id("gen-emb")
         served = str(model.get("canonical_slug") or model_id).split("/", 1)[-1]
         payload = {
             "object": "list",

@@ -19,7 +19,7 @@ from typing import Any, Final, Literal
 from openrouter_core._version import __version__
 from openrouter_core.testing import replies as _replies
 from openrouter_core.testing._billing import Billing, Charge
-from openrouter_core.testing._catalog import DEFAULT_AUTO_MODEL, DEFAULT_PROVIDERS, default_catalog
+from openrouter_core.testing._catalog import DEFAULT_AUTO_MODEL, DEFAULT_PROVIDERS, listed_models
 from openrouter_core.testing._chat import ChatCompletions
 from openrouter_core.testing._embeddings import Embeddings
 from openrouter_core.testing._http import Headers, HttpRequest, HttpServer, Responder
@@ -161,7 +161,7 @@ class OpenRouterEmulator:
         self._state = EmulatorState(
             seed=seed,
             created=created,
-            models=default_catalog() if models is None else models,
+            models=listed_models() if models is None else models,  # the state copies them
             providers=DEFAULT_PROVIDERS if providers is None else providers,
             defaults=Options(
                 delay=0.0,
@@ -178,7 +178,7 @@ class OpenRouterEmulator:
         self._keys = KeyStore(self._state, credit_limit)
         self._billing = Billing(self._state, on_charge=self._keys.record)
         self._chat = ChatCompletions(self._state, self._billing)
-        self._embeddings = Embeddings(self._state, self._billing, self._state.new_generation_id)
+        self._embeddings = Embeddings(self._state, self._billing)
         self._listing = Listing(self._state, self._billing)
         self._requests: list[RecordedRequest] = []
         self._server = HttpServer(
@@ -266,7 +266,7 @@ class OpenRouterEmulator:
                 queue.clear()
             self._requests.clear()
             self._state.cache.clear()
-        self._billing.reset()
+            self._billing.reset()
 
     # ----------------------------------------------------------------- inspection
 
@@ -296,7 +296,11 @@ class OpenRouterEmulator:
 
     @property
     def total_cost(self) -> Decimal:
-        """Sum of all charges (what ``GET /key`` reports as ``usage``)."""
+        """Sum of all charges.
+
+        What ``GET /key`` reports as ``usage`` for a key not created through ``POST /keys`` (a
+        created key reports its own).
+        """
         return self._billing.total()
 
     @property

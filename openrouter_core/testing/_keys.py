@@ -1,6 +1,7 @@
 """API keys on the emulator: ``GET /key``, the key-management API ``/keys``, and key limits.
 
-Any bearer token the emulator accepts may manage keys (it plays the management key).
+Any bearer token the emulator accepts, except the keys created through ``POST /keys``, may
+manage keys (it plays the management key); a created key gets 401 "Only management keys...".
 ``POST /keys`` creates a key with a credit ``limit`` (USD), an optional ``limit_reset``
 (``daily``, ``weekly``, ``monthly``) and ``expires_at``; ``GET /keys`` lists them,
 ``GET /keys/{hash}`` reads one, ``PATCH /keys/{hash}`` updates (``name``, ``limit``,
