@@ -75,6 +75,7 @@ class StreamRun:
         self.base_url: str | None = None
         self.requested: str | None = None
         self.completion: dict[str, Any] | None = None
+        """The accumulated completion, once the stream has ended."""
 
     def labelled(self, chunk: ChatGenerationChunk) -> ChatGenerationChunk:
         """``chunk`` with the LangChain run's id, as ``invoke``'s token callbacks carry it."""
@@ -85,7 +86,6 @@ class StreamRun:
     def start(self, config: ClientConfig) -> None:
         """The call is sent to ``config``'s API root (whose catalog may tell a fallback)."""
         self.base_url = self.converter.base_url = config.base_url
-        """The accumulated completion, once the stream has ended."""
 
     def finish(self, accumulator: StreamAccumulator) -> ChatGenerationChunk:
         """Keep the whole answer; return the final chunk."""

@@ -92,7 +92,7 @@ class OpenRouterPermissionDeniedError(core.PermissionDeniedError, ModelPermissio
 class OpenRouterKeyLimitExceededError(  # type: ignore[misc]
     core.KeyLimitExceededError, ModelPermissionDeniedError
 ):
-    """HTTP 403 "Key limit exceeded": the key's own credit limit is spent; not retryable."""
+    """HTTP 403 (or 402) "Key limit exceeded": the key's credit limit is spent; not retryable."""
 
     is_retryable = False
 
@@ -163,8 +163,8 @@ class OpenRouterMissingAPIKeyError(core.MissingAPIKeyError, ModelAuthenticationE
     is_retryable = False
 
 
-# Most specific first: a class is looked up along the error's MRO, so subclasses added to
-# openrouter_core later still map to their nearest known parent.
+# A class is looked up along the error's MRO (the order here does not matter), so subclasses
+# added to openrouter_core later still map to their nearest known parent.
 _LANGCHAIN_CLASS: dict[type[core.OpenRouterError], type[core.OpenRouterError]] = {
     core.ContextLengthExceededError: OpenRouterContextLengthExceededError,
     core.UnknownModelError: OpenRouterUnknownModelError,

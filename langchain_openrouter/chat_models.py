@@ -116,8 +116,8 @@ class ChatOpenRouter(ToolsAndTokens):
     """API root; default env ``OPENROUTER_BASE_URL`` / ``OPENROUTER_API_BASE``, then OpenRouter's
     (``None`` here means the default, ``https://openrouter.ai/api/v1``)."""
     request_timeout: float | None = Field(default=None, alias="timeout", gt=0)
-    """Timeout in **seconds** (the ``openai`` SDK default when unset); 1000 or more warns, as
-    the ``langchain-openrouter`` package took milliseconds."""
+    """Timeout in **seconds** (unset: 120 s without a byte, 10 s to connect); 1000 or more
+    warns, as the ``langchain-openrouter`` package took milliseconds."""
     max_retries: int = Field(default=2, ge=0)
     """Retries the SDK makes on 408/409/429/5xx and connection errors (``0``: one attempt)."""
     app_url: str | None = Field(default_factory=from_env("OPENROUTER_APP_URL", default=None))

@@ -133,7 +133,9 @@ class OpenRouter(OpenRouterFunctionCalling):
         default=None, gt=0, description="Most tokens to generate; not sent when None."
     )
     timeout: float | None = Field(
-        default=None, gt=0, description="Seconds per request; the openai SDK default when None."
+        default=None,
+        gt=0,
+        description="Seconds per request; None: 120 s without a byte, 10 s to connect.",
     )
     max_retries: int = Field(
         default=2,

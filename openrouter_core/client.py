@@ -62,7 +62,7 @@ def _log_retry(path: str, remaining: int, max_retries: int, wait: float, headers
 class _OpenRouterClient:
     """Mixed into the SDK's clients: what this package changes about them.
 
-    - The agent string names this package after the SDK's own.
+    - The agent string names this package after the SDK's own (``OpenAI/Python 3.x``).
     - Each retry is told to the ``openrouter_core`` logger. The SDK computes the wait of every
       retry here (jitter, ``Retry-After``) from inside the ``except`` that caught the failure,
       so the wait it logs is the one it sleeps.
@@ -71,18 +71,12 @@ class _OpenRouterClient:
     """
 
     max_retries: int
-    _version: str
     base_url: Any
+    _agent: str
 
     @property
     def user_agent(self) -> str:
-        """The SDK's own agent string (``OpenAI/Python 3.x``), naming this package after it."""
-        agent: str | None = self.__dict__.get("_openrouter_agent")
-        if agent is None:
-            sdk = next(k.__name__ for k in type(self).__mro__ if k.__module__.startswith("openai"))
-            agent = f"{sdk}/Python {self._version} openrouter-frameworks/{__version__}"
-            self.__dict__["_openrouter_agent"] = agent
-        return agent
+        return self._agent
 
     def _calculate_retry_timeout(
         self, remaining_retries: int, options: Any, response_headers: Any = None
@@ -98,7 +92,7 @@ class _OpenRouterClient:
         """The SDK's joined URL of ``url``, kept for the next request to the same path.
 
         Kept per base URL (a new one starts afresh) and only for plain paths: a path with a
-        query (a generation lookup's id) or one of many distinct paths is joined every time.
+        query string, or one of many distinct paths, is joined every time.
         """
         base = self.base_url
         cached: tuple[Any, dict[str, Any]] | None = self.__dict__.get("_openrouter_urls")
@@ -116,12 +110,20 @@ class _OpenRouterClient:
 _MAX_CACHED_URLS = 32
 
 
+def _agent(sdk_class: str) -> str:
+    return f"{sdk_class}/Python {openai.__version__} openrouter-frameworks/{__version__}"
+
+
 class _OpenAI(_OpenRouterClient, openai.OpenAI):
     """The SDK's client, as this package uses it."""
+
+    _agent = _agent("OpenAI")
 
 
 class _AsyncOpenAI(_OpenRouterClient, openai.AsyncOpenAI):
     """The SDK's async client, as this package uses it."""
+
+    _agent = _agent("AsyncOpenAI")
 
 
 # Bounded so a process that builds models for many keys (one per tenant, say) does not keep

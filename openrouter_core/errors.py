@@ -222,7 +222,7 @@ class ModerationError(PermissionDeniedError):
 
 
 class KeyLimitExceededError(PermissionDeniedError):
-    """HTTP 403 "Key limit exceeded": this API key has spent the credit limit set on it.
+    """HTTP 403 (or 402) "Key limit exceeded": this API key has spent the credit limit set on it.
 
     OpenRouter enforces a key's own ``limit`` (set at https://openrouter.ai/settings/keys or
     with ``OpenRouterAccount.create_key``) across every process and machine using the key.

@@ -62,8 +62,8 @@ def complete(config: ClientConfig, request: ChatRequest) -> dict[str, Any]:
 async def acomplete(config: ClientConfig, request: ChatRequest) -> dict[str, Any]:
     """Asynchronous :func:`complete` (on the running event loop's pool)."""
     client, transport = _modules()
-    body: dict[str, Any] = await transport.apost_json(
-        client.get_async_client(config), "/chat/completions", request.body, options=request.options
+    body: dict[str, Any] = await transport.acomplete(
+        client.get_async_client(config), request.body, options=request.options
     )
     return body
 

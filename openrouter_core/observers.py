@@ -93,7 +93,11 @@ class CallObserver(Protocol):
         """Called before the request is sent; raising here cancels it."""
 
     def after_call(self, call: CallInfo, outcome: CallOutcome) -> None:
-        """Called once when the request has ended, successfully or not."""
+        """Called once when the request has ended, successfully or not.
+
+        Also when it was refused before it was sent (``outcome.refused``: another observer's
+        ``before_call`` raised).
+        """
 
 
 _observers: tuple[CallObserver, ...] = ()

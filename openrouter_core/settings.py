@@ -37,6 +37,7 @@ DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 API_KEY_ENV = "OPENROUTER_API_KEY"
 BASE_URL_ENV = "OPENROUTER_BASE_URL"
 BASE_URL_ENVS = (BASE_URL_ENV, "OPENROUTER_API_BASE")
+"""Where the base URL is read from, in order (the second is ``langchain-openrouter``'s name)."""
 DEFAULT_TIMEOUT = 120.0
 """Seconds a request may go without a byte from the server before it fails (per attempt).
 
@@ -44,7 +45,6 @@ OpenRouter keeps a slow answer's connection alive with whitespace and ``: OPENRO
 comments, so only a dead connection reaches it; the SDK's own default is 600 s."""
 DEFAULT_CONNECT_TIMEOUT = 10.0
 """Seconds to establish a connection."""
-"""Where the base URL is read from, in order (the second is ``langchain-openrouter``'s name)."""
 SECRET_HEADERS = frozenset(
     {"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"}
 )
@@ -182,7 +182,8 @@ class ClientConfig:
         Args:
             api_key: The key, or ``None`` for ``OPENROUTER_API_KEY``.
             base_url: The API root, or ``None`` for the environment or the default.
-            timeout: Seconds per request (``None``: the SDK default).
+            timeout: Seconds per request (``None``: :data:`DEFAULT_TIMEOUT` without a byte,
+                :data:`DEFAULT_CONNECT_TIMEOUT` to connect).
             max_retries: SDK retries.
             headers: The user's extra headers; they win over the attribution headers.
             model: The model, named in the missing-key error.

@@ -176,37 +176,48 @@ class TokenCounts:
     reported: frozenset[str] = frozenset()
 
 
+def _counts(
+    usage: Mapping[str, Any], prompt: Mapping[str, Any], completion: Mapping[str, Any]
+) -> dict[str, int]:
+    """The seven token counts of ``usage`` (with its two details), by field name."""
+    input_tokens = token_count(usage.get("prompt_tokens", usage.get("input_tokens")))
+    output_tokens = token_count(usage.get("completion_tokens", usage.get("output_tokens")))
+    total = usage.get("total_tokens")
+    return {
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "total_tokens": token_count(total) if total is not None else input_tokens + output_tokens,
+        "cached_tokens": token_count(prompt.get("cached_tokens")),
+        "cache_write_tokens": token_count(prompt.get("cache_write_tokens")),
+        "reasoning_tokens": token_count(completion.get("reasoning_tokens")),
+        "image_tokens": token_count(completion.get("image_tokens")),
+    }
+
+
+def _reported(prompt: Mapping[str, Any], completion: Mapping[str, Any]) -> frozenset[str]:
+    """Which of the four token details a usage reported (``cached_tokens``...)."""
+    if not prompt and not completion:
+        return _NONE_REPORTED
+    # Spelled out rather than looped: this runs on every answer.
+    found = []
+    if prompt.get("cached_tokens") is not None:
+        found.append("cached_tokens")
+    if prompt.get("cache_write_tokens") is not None:
+        found.append("cache_write_tokens")
+    if completion.get("reasoning_tokens") is not None:
+        found.append("reasoning_tokens")
+    if completion.get("image_tokens") is not None:
+        found.append("image_tokens")
+    return frozenset(found) if found else _NONE_REPORTED
+
+
 def parse_tokens(usage: Any) -> TokenCounts | None:
     """The token counts of a ``usage`` object in any shape seen on the wire (``None``: none)."""
     if not isinstance(usage, Mapping):
         return None
     prompt = _details(usage, "prompt_tokens_details")
     completion = _details(usage, "completion_tokens_details")
-    input_tokens = token_count(usage.get("prompt_tokens", usage.get("input_tokens")))
-    output_tokens = token_count(usage.get("completion_tokens", usage.get("output_tokens")))
-    total = usage.get("total_tokens")
-    # Spelled out rather than looped: this runs on every answer.
-    found = [
-        name
-        for details, name in (
-            (prompt, "cached_tokens"),
-            (prompt, "cache_write_tokens"),
-            (completion, "reasoning_tokens"),
-            (completion, "image_tokens"),
-        )
-        if details and details.get(name) is not None
-    ]
-    reported = frozenset(found) if found else _NONE_REPORTED
-    return TokenCounts(
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        total_tokens=token_count(total) if total is not None else input_tokens + output_tokens,
-        cached_tokens=token_count(prompt.get("cached_tokens")),
-        cache_write_tokens=token_count(prompt.get("cache_write_tokens")),
-        reasoning_tokens=token_count(completion.get("reasoning_tokens")),
-        image_tokens=token_count(completion.get("image_tokens")),
-        reported=reported,
-    )
+    return TokenCounts(**_counts(usage, prompt, completion), reported=_reported(prompt, completion))
 
 
 def parse_usage(
@@ -227,25 +238,22 @@ def parse_usage(
     Returns:
         The parsed usage, or ``None`` when ``usage`` is missing or not a mapping.
     """
-    tokens = parse_tokens(usage)
-    if tokens is None or not isinstance(usage, Mapping):
+    if not isinstance(usage, Mapping):
         return None
     cost_details = _details(usage, "cost_details")
     is_byok = usage.get("is_byok")
     return OpenRouterUsage(
-        input_tokens=tokens.input_tokens,
-        output_tokens=tokens.output_tokens,
-        total_tokens=tokens.total_tokens,
-        cached_tokens=tokens.cached_tokens,
-        cache_write_tokens=tokens.cache_write_tokens,
-        reasoning_tokens=tokens.reasoning_tokens,
+        **_counts(
+            usage,
+            _details(usage, "prompt_tokens_details"),
+            _details(usage, "completion_tokens_details"),
+        ),
         cost=to_decimal(usage.get("cost")),
         upstream_cost=to_decimal(cost_details.get("upstream_inference_cost")),
         is_byok=is_byok if isinstance(is_byok, bool) else None,
         model=model,
         provider=provider,
         generation_id=generation_id,
-        image_tokens=tokens.image_tokens,
     )
 
 
