@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import itertools
 import logging
 import threading
 import warnings
@@ -73,8 +74,9 @@ class BudgetBypassWarning(RuntimeWarning):
     A ``track_usage(max_cost=...)`` block of the default ``"context"`` scope guards the calls of
     its own thread or task; work handed to another thread (an executor) runs outside it. Use
     ``scope="process"`` to guard every call of the process, or run the work under
-    ``contextvars.copy_context()``. Issued once per budgeted block; turn it into an error
-    (``warnings.simplefilter("error", BudgetBypassWarning)``) to refuse such calls instead.
+    ``contextvars.copy_context()``. Issued once per budgeted block (the message names the block,
+    so Python's default filter shows each); turned into an error
+    (``warnings.simplefilter("error", BudgetBypassWarning)``) it refuses every such call.
     """
 
 
@@ -92,8 +94,11 @@ class _Tracker:
     max_cost: Decimal | None
     prices: PriceSource | None
     bypass_warned: bool = False
+    number: int = 0
+    """Which budgeted block this is, in the order they were entered (names it in the warning)."""
 
 
+_block_numbers = itertools.count(1)
 _active: contextvars.ContextVar[tuple[_Tracker, ...]] = contextvars.ContextVar(
     "openrouter_usage_trackers", default=()
 )
@@ -145,7 +150,7 @@ def is_recorded(outcome: CallOutcome) -> bool:
     An HTTP error status or a refused connection means nothing was generated, so nothing is
     recorded for it (unless the error carries usage).
     """
-    if outcome.refused is not None:
+    if not outcome.sent:
         return False
     error = outcome.error
     return outcome.usage is not None or error is None or began_responding(error)
@@ -200,14 +205,26 @@ def _reserve(call: CallInfo, trackers: tuple[_Tracker, ...]) -> _Reserved:
 
 
 def _warn_bypass() -> None:
-    """Warn once per open budgeted block that a call escaped it (see BudgetBypassWarning)."""
-    unwarned = [t for t in _budgeted if not t.bypass_warned]
-    if not unwarned:
-        return
+    """Warn once per open budgeted block that a call escaped it (see BudgetBypassWarning).
+
+    Each block's warning names the block, so Python's default filter (once per message and
+    place) shows it for every block. Turned into an error, it refuses every escaping call: a
+    block is marked warned only once a warning has been shown.
+    """
     with _registry_lock:
+        unwarned = [t for t in _budgeted if not t.bypass_warned]
         for tracker in unwarned:
             tracker.bypass_warned = True
-    warnings.warn(_BYPASS_MESSAGE, BudgetBypassWarning, stacklevel=2)
+    if not unwarned:
+        return
+    blocks = ", ".join(str(t.number) for t in unwarned)
+    try:
+        warnings.warn(f"{_BYPASS_MESSAGE} (budgeted block {blocks})", BudgetBypassWarning, 2)
+    except BudgetBypassWarning:
+        with _registry_lock:
+            for tracker in unwarned:
+                tracker.bypass_warned = False
+        raise
 
 
 class _UsageObserver:
@@ -406,6 +423,7 @@ class track_usage:  # lower case: used like a function, ``with track_usage() as 
     def __enter__(self) -> UsageLedger:
         _ensure_observer()
         self._tracker.bypass_warned = False
+        self._tracker.number = next(_block_numbers)
         if self.scope == "process":
             _open_process_block(self._tracker)
             return self.ledger

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+import warnings
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -596,6 +597,39 @@ async def test_a_process_block_works_as_async_with(openrouter_emulator: OpenRout
     assert usage.requests == 3 == len(openrouter_emulator.charges)
     assert usage.total_cost == openrouter_emulator.total_cost
     await aclose_clients()
+
+
+@pytest.mark.parametrize("framework", ["langchain", "llamaindex"])
+def test_an_error_filter_refuses_every_call_that_escapes_a_budget(
+    framework: str, openrouter_emulator: OpenRouterEmulator
+) -> None:
+    emu = openrouter_emulator
+    llm = framework_model(framework, emu)
+    refused = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BudgetBypassWarning)
+        with track_usage(max_cost=Decimal(1)), ThreadPoolExecutor(2) as pool:
+            futures = [pool.submit(ask, llm, f"escaped {i}") for i in range(3)]
+            for future in futures:
+                with pytest.raises(BudgetBypassWarning, match="scope='process'"):
+                    future.result()
+                refused += 1
+    assert refused == 3
+    assert emu.charges == []  # none of them was sent
+
+
+def test_the_default_filter_shows_the_bypass_of_each_budgeted_block(
+    openrouter_emulator: OpenRouterEmulator,
+) -> None:
+    llm = framework_model("langchain", openrouter_emulator)
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("default", BudgetBypassWarning)
+        for _ in range(2):
+            with track_usage(max_cost=Decimal(1)), ThreadPoolExecutor(1) as pool:
+                pool.submit(ask, llm, "escaped").result()
+                pool.submit(ask, llm, "escaped again").result()
+    assert [w.category for w in shown] == [BudgetBypassWarning, BudgetBypassWarning]
+    assert len(openrouter_emulator.charges) == 4
 
 
 def test_the_scope_is_validated() -> None:
