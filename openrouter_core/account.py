@@ -414,11 +414,11 @@ class OpenRouterAccount:
             AuthenticationError: The key is invalid.
             OpenRouterError: The request failed.
         """
-        return _checked(parse_key_info, self._get("/key"), "/key")
+        return _checked(parse_key_info, self._get("/key"), "GET /key")
 
     async def akey_info(self) -> KeyInfo:
         """Asynchronous :meth:`key_info`."""
-        return _checked(parse_key_info, await self._aget("/key"), "/key")
+        return _checked(parse_key_info, await self._aget("/key"), "GET /key")
 
     def generation(self, generation_id: str) -> Generation:
         """A generation's native token counts, exact cost, provider and latency.
@@ -436,13 +436,13 @@ class OpenRouterAccount:
             OpenRouterError: The request failed (404: not found, or not available yet).
         """
         params = {"id": _check_id(generation_id)}
-        return _checked(parse_generation, self._get("/generation", params), "/generation")
+        return _checked(parse_generation, self._get("/generation", params), "GET /generation")
 
     async def ageneration(self, generation_id: str) -> Generation:
         """Asynchronous :meth:`generation`."""
         params = {"id": _check_id(generation_id)}
         body = await self._aget("/generation", params)
-        return _checked(parse_generation, body, "/generation")
+        return _checked(parse_generation, body, "GET /generation")
 
     # ------------------------------------------------------------------ key management
 
@@ -487,19 +487,19 @@ class OpenRouterAccount:
             "include_byok_in_limit": include_byok_in_limit,
         }
         body.update({field: value for field, value in options.items() if value is not None})
-        return _checked(parse_created_key, self._send("POST", "/keys", body=body), "/keys")
+        return _checked(parse_created_key, self._send("POST", "/keys", body=body), "POST /keys")
 
     def list_keys(self, *, include_disabled: bool = False, offset: int = 0) -> list[ApiKey]:
         """The account's API keys (``GET /keys``, up to 100 from ``offset``)."""
         params = {"include_disabled": "true" if include_disabled else "false"}
         if offset:
             params["offset"] = str(offset)
-        return _checked(parse_key_list, self._send("GET", "/keys", params=params), "/keys")
+        return _checked(parse_key_list, self._send("GET", "/keys", params=params), "GET /keys")
 
     def get_key(self, key_hash: str) -> ApiKey:
         """One key's details and spending (``GET /keys/{hash}``)."""
         path = f"/keys/{_check_hash(key_hash)}"
-        return _checked(parse_one_key, self._send("GET", path), path)
+        return _checked(parse_one_key, self._send("GET", path), f"GET {path}")
 
     def update_key(
         self,
@@ -524,7 +524,7 @@ class OpenRouterAccount:
         }
         body = {k: v for k, v in fields.items() if v is not _UNSET}
         path = f"/keys/{_check_hash(key_hash)}"
-        return _checked(parse_one_key, self._send("PATCH", path, body=body), path)
+        return _checked(parse_one_key, self._send("PATCH", path, body=body), f"PATCH {path}")
 
     def disable_key(self, key_hash: str) -> ApiKey:
         """Refuse every further request with the key (it can be enabled again)."""
@@ -536,8 +536,8 @@ class OpenRouterAccount:
 
 
 def _usd(amount: Decimal | float) -> float:
-    value = Decimal(str(amount))
-    if value < 0:
+    value = to_decimal(amount)
+    if value is None or not value.is_finite() or value < 0:
         raise ValueError(f"a key's limit is USD >= 0, not {amount!r}")
     return float(value)
 
@@ -556,13 +556,14 @@ def _check_id(generation_id: str) -> str:
     return generation_id.strip()
 
 
-def _checked(parse: Callable[[Any], _T], body: Any, path: str) -> _T:
+def _checked(parse: Callable[[Any], _T], body: Any, request: str) -> _T:
+    """``parse(body)``; a body it cannot read is the server's error, named by ``request``."""
     from openrouter_core.errors import ProviderError
 
     try:
         return parse(body)
     except ValueError as exc:
-        raise ProviderError(f"GET {path}: {exc}") from exc
+        raise ProviderError(f"{request}: {exc}") from exc
 
 
 def key_info(**kwargs: Any) -> KeyInfo:

@@ -98,7 +98,15 @@ def parse_api_key(data: Any) -> ApiKey:
     """
     if not isinstance(data, Mapping) or not isinstance(data.get("hash"), str):
         raise ValueError("expected an API key object with a 'hash'")
-    amounts = ("limit", "limit_remaining", "usage", "usage_daily", "usage_weekly")
+    amounts = (
+        "limit",
+        "limit_remaining",
+        "usage",
+        "usage_daily",
+        "usage_weekly",
+        "usage_monthly",
+        "byok_usage",
+    )
     values: dict[str, Any] = {name: to_decimal(data.get(name)) for name in amounts}
     return ApiKey(
         hash=data["hash"],
@@ -107,8 +115,6 @@ def parse_api_key(data: Any) -> ApiKey:
         disabled=bool_or_none(data.get("disabled")),
         limit_reset=str_or_none(data.get("limit_reset")),
         include_byok_in_limit=bool_or_none(data.get("include_byok_in_limit")),
-        usage_monthly=to_decimal(data.get("usage_monthly")),
-        byok_usage=to_decimal(data.get("byok_usage")),
         created_at=str_or_none(data.get("created_at")),
         updated_at=str_or_none(data.get("updated_at")),
         expires_at=str_or_none(data.get("expires_at")),

@@ -85,6 +85,7 @@ def _operation(endpoint: str) -> str:
     return str(values.EMBEDDINGS.value if endpoint.endswith("/embeddings") else values.CHAT.value)
 
 
+@functools.lru_cache(maxsize=64)  # a process calls a handful of API roots
 def _server(base_url: str | None) -> tuple[str, int] | None:
     if not base_url:
         return None
@@ -123,8 +124,13 @@ def _metric_attributes(record: UsageRecord, base_url: str | None = None) -> Attr
 
 def record_attributes(record: UsageRecord, *, base_url: str | None = None) -> Attributes:
     """The attributes of one call's record: GenAI semantic conventions plus ``openrouter.*``."""
+    return _with_record(_metric_attributes(record, base_url), record)
+
+
+def _with_record(metric_attributes: Attributes, record: UsageRecord) -> Attributes:
+    """A call's metric attributes plus the rest of its record's (a new dict)."""
     gen_ai, error, _ = _semconv()
-    attrs = _metric_attributes(record, base_url)
+    attrs = dict(metric_attributes)
     attrs.update(
         {
             gen_ai.GEN_AI_USAGE_INPUT_TOKENS: record.input_tokens,
@@ -253,8 +259,8 @@ class _Exporter:
         _, parent, start_ns, started = entry
         seconds = time.perf_counter() - started
         record = call_record(call, outcome)
-        self._span(call, outcome, record, parent, start_ns, seconds)
         attrs = _metric_attributes(record, call.base_url)
+        self._span(call, outcome, record, attrs, parent, start_ns, seconds)
         duration_attrs = dict(attrs)
         if record.error_type:
             duration_attrs[_semconv()[1].ERROR_TYPE] = record.error_type
@@ -267,11 +273,12 @@ class _Exporter:
         call: CallInfo,
         outcome: CallOutcome,
         record: UsageRecord,
+        metric_attributes: Attributes,
         parent: Any,
         start_ns: int,
         seconds: float,
     ) -> None:
-        attrs = record_attributes(record, base_url=call.base_url)
+        attrs = _with_record(metric_attributes, record)
         attrs.update(_request_attributes(call.body, call.stream))
         if outcome.finish_reasons:
             attrs[_semconv()[0].GEN_AI_RESPONSE_FINISH_REASONS] = tuple(outcome.finish_reasons)

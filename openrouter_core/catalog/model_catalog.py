@@ -472,7 +472,8 @@ def catalog_info(
 
     Never does network I/O on the calling thread and never raises. For OpenRouter's own API
     the snapshot shipped with the package answers when nothing fresher is at hand. When the
-    entry is not at hand (or only in that snapshot) and ``prefetch`` is set, the shared catalog
+    entry is not at hand, or the catalog answering is not fresh (the shipped snapshot, a stale
+    disk copy, one kept after a failed refresh), and ``prefetch`` is set, the shared catalog
     for ``base_url`` starts loading in a background thread (unless
     ``OPENROUTER_CATALOG_PREFETCH=0``), so later lookups find it; it is also kept on disk, so
     the next process finds it at once.
@@ -480,7 +481,7 @@ def catalog_info(
     Args:
         base_url: The API root the model is called through (``None`` = the default).
         model_id: The model id as the user gave it.
-        prefetch: Whether a miss may start a background load.
+        prefetch: Whether a miss or a catalog that is not fresh may start a background load.
     """
     if not model_id:
         return None
@@ -488,7 +489,7 @@ def catalog_info(
         catalog = default_catalog(base_url)
         info = catalog.peek(model_id)
         if (
-            (info is None or not catalog.is_fresh)  # a miss, or only the shipped snapshot
+            (info is None or not catalog.is_fresh)  # a miss, or an old catalog answered
             and prefetch
             and os.environ.get(PREFETCH_ENV, "1").strip().lower()
             not in (

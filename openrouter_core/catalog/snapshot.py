@@ -10,7 +10,7 @@ response with :func:`build_snapshot` and :func:`write_snapshot`.
 
 The file is JSON, one model per line so a refresh reads as a diff::
 
-    {"date": "2026-11-09", "source": "...", "count": 646, "data": [
+    {"date": "2026-11-09", "source": "...", "count": 681, "data": [
     {"id": "...", ...},
     ...
     ]}
@@ -41,7 +41,7 @@ SNAPSHOT_PATH = Path(__file__).with_name("models_snapshot.json")
 """The snapshot shipped with the package."""
 
 # The model fields a snapshot keeps, in the order OpenRouter sends them; anything else
-# (benchmarks, links...) is dropped to keep the file small.
+# (benchmarks...) is dropped to keep the file small.
 _FIELDS = (
     "id",
     "canonical_slug",

@@ -279,9 +279,7 @@ class CatalogStore:
             return snapshot
         snapshot = self._peek_cached()
         if snapshot is None and self._snapshot_fallback:
-            if self._shipped is None:
-                self._shipped = self._load_shipped()
-            return self._shipped
+            return self._shipped_snapshot()
         return snapshot
 
     def _peek_cached(self) -> Snapshot | None:
@@ -343,7 +341,7 @@ class CatalogStore:
             if stale is None:
                 if not self._snapshot_fallback:
                     raise self._unavailable(exc) from exc
-                stale = self._shipped = self._load_shipped()
+                stale = self._shipped_snapshot()
                 self._set(stale)
             age = max(0.0, self.age(stale))
             copy = (
@@ -368,10 +366,13 @@ class CatalogStore:
         self._write_disk(snapshot)
         return snapshot
 
-    @staticmethod
-    def _load_shipped() -> Snapshot:
-        shipped = bundled_snapshot()
-        return Snapshot.of(shipped.entries(), shipped.taken_at)
+    def _shipped_snapshot(self) -> Snapshot:
+        """The snapshot shipped with the package, read once per store."""
+        with self._state_lock:
+            if self._shipped is None:
+                shipped = bundled_snapshot()
+                self._shipped = Snapshot.of(shipped.entries(), shipped.taken_at)
+            return self._shipped
 
     def _unavailable(self, cause: BaseException | None) -> CatalogUnavailableError:
         where = self.cache_path
