@@ -7,7 +7,7 @@ A key created with a credit limit is refused once it has spent it, with OpenRout
 
 from __future__ import annotations
 
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import openai
@@ -184,11 +184,9 @@ def test_concurrent_workers_share_one_limit(emu: OpenRouterEmulator) -> None:
         except KeyLimitExceededError as exc:
             refused.append(exc)
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(4) as pool:
+        for future in [pool.submit(worker) for _ in range(4)]:
+            future.result(timeout=120)  # a worker's unexpected error fails the test here
     assert len(refused) == 4  # every worker was stopped by the one limit
     spent = sum(c.cost for c in emu.charges)
     # Calls already admitted may finish past the limit (as on OpenRouter), by at most one each.

@@ -18,6 +18,7 @@ own thread). A target built with ``base_url=`` talks to an emulator in another p
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -210,3 +211,30 @@ def _add_response(response: Any, sink: list[str]) -> Any:
     if response.delta:
         sink.append(response.delta)
     return response
+
+
+def run_in_threads(worker: Callable[[int], None], count: int, *, timeout: float) -> None:
+    """Run ``worker(0)`` ... ``worker(count - 1)``, each on its own thread, released together.
+
+    Fails when a thread is still running after ``timeout`` seconds; re-raises, in the caller's
+    thread, the first exception a worker raised.
+    """
+    barrier = threading.Barrier(count)
+    failures: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            worker(index)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    hung = sum(thread.is_alive() for thread in threads)
+    assert hung == 0, f"{hung} of {count} threads still running after {timeout} s"
+    if failures:
+        raise failures[0]

@@ -18,17 +18,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import gc
-import json
-import subprocess
-import sys
-import threading
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from rel_support import FRAMEWORKS, LANGCHAIN, Target
+from rel_support import FRAMEWORKS, LANGCHAIN, Target, run_in_threads
 
 from openrouter_core import UsageLedger, track_usage
 from openrouter_core.testing import OpenRouterEmulator
@@ -36,38 +32,6 @@ from openrouter_core.testing import OpenRouterEmulator
 pytestmark = pytest.mark.slow
 
 HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture
-def constructions(monkeypatch: pytest.MonkeyPatch) -> collections.Counter[str]:
-    """How many ``openai`` clients and HTTP pools get built during the test, by class name."""
-    import openai
-
-    from openrouter_core.client import close_clients
-
-    # Pools are shared per base URL for the whole process, and an emulator may get the port
-    # of one that an earlier test closed: start from none, so "built during the test" holds.
-    close_clients()
-
-    from openrouter_core import client
-
-    counts: collections.Counter[str] = collections.Counter()
-    # The SDK's clients (as subclassed by openrouter_core.client) and the SDK's HTTP pools.
-    classes = {
-        "OpenAI": (client, "_OpenAI"),
-        "AsyncOpenAI": (client, "_AsyncOpenAI"),
-        "DefaultHttpxClient": (openai, "DefaultHttpxClient"),
-        "DefaultAsyncHttpxClient": (openai, "DefaultAsyncHttpxClient"),
-    }
-    for name, (module, attribute) in classes.items():
-        base = getattr(module, attribute)
-
-        def init(self: Any, *args: Any, _name: str = name, _base: Any = base, **kw: Any) -> None:
-            counts[_name] += 1
-            _base.__init__(self, *args, **kw)
-
-        monkeypatch.setattr(module, attribute, type(name, (base,), {"__init__": init}))
-    return counts
 
 
 def _question(i: int) -> str:
@@ -133,28 +97,17 @@ def test_8_threads_share_one_instance(
     model = plain.model(max_retries=2)
     ledger = UsageLedger()
     answers: dict[int, str] = {}
-    failures: list[BaseException] = []
-    barrier = threading.Barrier(8)
 
     def worker(thread: int) -> None:
-        try:
-            barrier.wait()
-            with track_usage(ledger=ledger):
-                for n in range(25):
-                    i = thread * 25 + n
-                    target = streaming if n % 2 else plain
-                    answer = target.answer_sync(model, _question(i))
-                    answers[i] = target.text(answer)
-        except BaseException as exc:  # reported below, in the test's thread
-            failures.append(exc)
+        with track_usage(ledger=ledger):
+            for n in range(25):
+                i = thread * 25 + n
+                target = streaming if n % 2 else plain
+                answer = target.answer_sync(model, _question(i))
+                answers[i] = target.text(answer)
 
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    run_in_threads(worker, 8, timeout=120)
 
-    assert failures == []
     assert sorted(answers) == list(range(200))
     for i, answer in answers.items():
         assert answer.startswith(f"You said: {_question(i)}\n"), (i, answer[:80])
@@ -166,31 +119,6 @@ def test_8_threads_share_one_instance(
 
 
 # ------------------------------------------------------------------------------ memory
-
-
-@pytest.fixture
-def emulator_process() -> Iterator[Callable[..., str]]:
-    """Start an emulator in another process (see ``emulator_process.py``); return its URL."""
-    started: list[subprocess.Popen[str]] = []
-
-    def start(**spec: Any) -> str:
-        process = subprocess.Popen(
-            [sys.executable, str(HERE / "emulator_process.py"), json.dumps(spec)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        started.append(process)
-        assert process.stdout is not None
-        return process.stdout.readline().strip()
-
-    yield start
-    for process in started:
-        assert process.stdin is not None
-        assert process.stdout is not None
-        process.stdin.close()
-        process.wait(timeout=30)
-        process.stdout.close()
 
 
 CHUNKS = 10_000

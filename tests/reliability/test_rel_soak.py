@@ -18,15 +18,13 @@ import asyncio
 import collections
 import gc
 import os
-import threading
 import weakref
 from decimal import Decimal
 from typing import Any
 
 import openai
 import pytest
-import test_rel_load
-from rel_support import FRAMEWORKS, MODEL, Target
+from rel_support import FRAMEWORKS, MODEL, Target, run_in_threads
 
 from openrouter_core import BudgetExceededError, UsageLedger, track_usage
 from openrouter_core.accounting import ModelPrices
@@ -34,10 +32,6 @@ from openrouter_core.testing import OpenRouterEmulator, replies
 
 pytestmark = pytest.mark.slow
 
-# Fixtures shared with the other load tests: clients and pools built during a test, and an
-# emulator in a process of its own.
-constructions = test_rel_load.constructions
-emulator_process = test_rel_load.emulator_process
 
 PRICE = Decimal("0.0000375")
 FLAT = {MODEL: ModelPrices(prompt=Decimal(0), completion=Decimal(0), request=PRICE)}
@@ -78,26 +72,15 @@ def test_16_threads_of_50_calls_in_a_process_budget(
     model = plain.model(max_retries=2)  # one instance for every thread
     emu.enqueue(replies.text("Flat rate.", usage={"cost": PRICE}), times=800)
     allowed = 613
-    barrier = threading.Barrier(16)
     outcomes: dict[int, bool] = {}
-    failures: list[BaseException] = []
 
     def worker(thread: int) -> None:
-        try:
-            barrier.wait()
-            for n in range(50):
-                outcomes[thread * 50 + n] = _attempt(streaming if n % 2 else plain, model)
-        except BaseException as exc:  # reported below, in the test's thread
-            failures.append(exc)
+        for n in range(50):
+            outcomes[thread * 50 + n] = _attempt(streaming if n % 2 else plain, model)
 
     with track_usage(max_cost=allowed * PRICE, prices=FLAT, scope="process") as budget:
-        threads = [threading.Thread(target=worker, args=(t,)) for t in range(16)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=300)
+        run_in_threads(worker, 16, timeout=300)
 
-    assert failures == []
     assert len(outcomes) == 800
     assert sum(outcomes.values()) == allowed  # exactly the calls within the limit went out
     assert len(emu.chat_requests) == allowed
